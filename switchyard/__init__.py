@@ -1,0 +1,1 @@
+"""Switchyard: a product-centric hub for Sentry issues, tracker tickets and customer issues."""

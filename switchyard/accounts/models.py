@@ -1,0 +1,138 @@
+"""Tenants and people: organizations, users and their roles, teams, vendors, orders."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Organization(models.Model):
+    """A tenant: a company whose products, connections and issues are its own."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Organization admin"
+    EMPLOYEE = "employee", "Employee"
+    VENDOR = "vendor", "Vendor"
+    CUSTOMER = "customer", "Customer"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.VENDOR})
+
+
+class User(AbstractUser):
+    """A person: staff of one organization (admin, employee, vendor) or a customer of several."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CUSTOMER)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    vendor = models.ForeignKey(
+        "accounts.Vendor", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff",
+        help_text="For vendor staff: the vendor profile they work for.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="staff_belong_to_an_organization",
+                condition=Q(role="customer") | Q(organization__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="customers_have_no_organization",
+                condition=~Q(role="customer") | Q(organization__isnull=True),
+            ),
+        ]
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_org_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """A group of employees inside an organization; teams own products."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120)
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="team_slug_unique_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Vendor(models.Model):
+    """A vendor profile inside an organization; customer issues may name one."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="vendors")
+    name = models.CharField(max_length=200)
+    contact_email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="vendor_name_unique_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Order(models.Model):
+    """A customer's order with an organization, which customer issues may reference."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="orders")
+    customer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=64)
+    ordered_on = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        ordering = ["-ordered_on", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="order_number_unique_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"

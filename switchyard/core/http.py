@@ -1,0 +1,210 @@
+"""RemoteClient: the httpx base every connector client extends.
+
+It owns timeouts, the User-Agent, authentication, error mapping and a small, explicit retry:
+three attempts with exponential backoff and full jitter, on connection errors, 429 and 502-504,
+honouring ``Retry-After``. Waits longer than ``max_retry_wait`` are not slept here: the error is
+raised so the caller (a task) retries later instead of holding a worker.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from switchyard.core.exceptions import (
+    RemoteBadResponse,
+    RemoteError,
+    RemoteNotFound,
+    RemoteRateLimited,
+    RemoteRejected,
+    RemoteTimeout,
+    RemoteUnauthorized,
+    RemoteUnavailable,
+)
+
+USER_AGENT = "Switchyard/1.0 (+https://github.com/switchyard)"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RemoteClient:
+    """Base HTTP client for one remote connection; subclasses add the provider's calls."""
+
+    kind: ClassVar[str] = "remote"
+    max_attempts: ClassVar[int] = 3
+    backoff_base: ClassVar[float] = 0.5
+    backoff_cap: ClassVar[float] = 8.0
+    max_retry_wait: ClassVar[float] = 30.0
+    max_pages: ClassVar[int] = 10_000
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        max_attempts: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.logger = logging.getLogger(f"remote.{self.kind}")
+        self._sleep = sleep
+        self._max_attempts = max_attempts or self.max_attempts
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            auth=self.auth(),
+        )
+
+    # -- hooks for subclasses -------------------------------------------------------------
+
+    def auth(self) -> httpx.Auth | None:
+        """The httpx auth for this connection (bearer token, basic auth, ...)."""
+        return None
+
+    def error_for_response(self, response: httpx.Response) -> RemoteError | None:
+        """The error a response stands for, or None when it is a success."""
+        status = response.status_code
+        if status < 400:
+            return None
+        body = response.text
+        what = f"{self.kind} answered {status} to {response.request.method} {response.request.url.path}"
+        if status in (401, 403):
+            return RemoteUnauthorized(what, status=status, body=body)
+        if status == 404:
+            return RemoteNotFound(what, status=status, body=body)
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return RemoteRateLimited(what, status=status, body=body, retry_after=retry_after)
+        if status in (400, 409, 422):
+            return RemoteRejected(
+                what, status=status, body=body, field_errors=self.field_errors(response)
+            )
+        if status >= 500:
+            return RemoteUnavailable(what, status=status, body=body)
+        return RemoteError(what, status=status, body=body)
+
+    def field_errors(self, response: httpx.Response) -> dict[str, str]:
+        """Per-field messages from an error body; providers override to read their shape."""
+        return {}
+
+    # -- requests -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send one request, retrying idempotent ones on transient failures."""
+        retry_allowed = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._http.request(
+                    method, path, params=params, json=json_body, headers=headers
+                )
+                error = self.error_for_response(response)
+            except httpx.TimeoutException as exc:
+                error = RemoteTimeout(f"{self.kind} did not answer {method} {path} in time: {exc!r}")
+            except httpx.TransportError as exc:
+                error = RemoteUnavailable(f"{self.kind} could not be reached for {method} {path}: {exc!r}")
+            else:
+                if error is not None and response.status_code in RETRY_STATUSES:
+                    error.retryable = True
+            if error is None:
+                self.logger.debug(
+                    "remote.request.ok",
+                    extra={"method": method, "path": path, "status": response.status_code},
+                )
+                return response
+            wait = self._retry_wait(error, attempt) if retry_allowed else None
+            self.logger.warning(
+                "remote.request.failed",
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": error.status,
+                    "attempt": attempt,
+                    "retry_in": wait,
+                },
+            )
+            if wait is None:
+                raise error
+            self._sleep(wait)
+
+    def request_json(self, method: str, path: str, **kwargs) -> Any:
+        """Send a request and decode its JSON body; malformed JSON is a RemoteBadResponse."""
+        response = self.request(method, path, **kwargs)
+        return self.decode_json(response)
+
+    def decode_json(self, response: httpx.Response) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RemoteBadResponse(
+                f"{self.kind} answered unreadable JSON to {response.request.url.path}: {exc}",
+                status=response.status_code,
+                body=response.text,
+                retryable=True,
+            ) from exc
+
+    def _retry_wait(self, error: RemoteError, attempt: int) -> float | None:
+        """Seconds to sleep before the next attempt, or None to give up and raise."""
+        if not error.retryable or attempt >= self._max_attempts:
+            return None
+        if isinstance(error, RemoteRateLimited) and error.retry_after is not None:
+            if error.retry_after > self.max_retry_wait:
+                return None
+            return error.retry_after
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+
+def bad_shape(kind: str, what: str, exc: Exception) -> RemoteBadResponse:
+    """A RemoteBadResponse for JSON that decoded but did not have the expected shape."""
+    return RemoteBadResponse(f"{kind} answered an unexpected {what}: {exc!r}")

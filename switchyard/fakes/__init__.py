@@ -1,0 +1,1 @@
+"""Fake Sentry, Jira Cloud and Linear servers, faithful to the official specs."""
