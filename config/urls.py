@@ -1,6 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_patterns = [
+    path("", include("switchyard.accounts.urls")),
+    path("", include("switchyard.products.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("", include("switchyard.web.urls")),
 ]

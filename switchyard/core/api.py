@@ -62,6 +62,6 @@ class IsOrgStaffReadingOrAdmin(BasePermission):
             return False
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
-        self.message = IsOrgAdmin.message
+        self.message = "Only organization admins may change this."
         return user.is_org_admin
 
