@@ -95,6 +95,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organizations: staff see their own; customers see those they can raise issues with."""
 
+    queryset = Organization.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = OrganizationSerializer
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "created_at"]
@@ -114,6 +115,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     """Teams of the caller's organization."""
 
     permission_classes = [IsOrgStaff]
+    queryset = Team.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = TeamSerializer
     search_fields = ["name", "slug"]
     ordering_fields = ["name"]

@@ -93,6 +93,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     """Products of the caller's organization: staff read, organization admins write."""
 
     permission_classes = [IsOrgStaffReadingOrAdmin]
+    queryset = Product.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     search_fields = ["name", "slug", "description", "full_path"]
