@@ -1,0 +1,103 @@
+"""Webhooks: verified over the raw bytes, stored before anything else, applied once in the background."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from switchyard.sync.models import Connection, WebhookDelivery
+from switchyard.sync.registry import kind_handlers
+
+logger = logging.getLogger(__name__)
+
+PROCESSING_LEASE = timedelta(minutes=5)
+MAX_PROCESSING_ATTEMPTS = 5
+# Headers worth keeping with a delivery; signatures and auth headers are not stored.
+KEPT_HEADERS = ("content-type", "user-agent")
+
+
+def _enqueue_processing(delivery_id: int) -> None:
+    from switchyard.sync.tasks import process_webhook_task
+
+    process_webhook_task.enqueue(delivery_id)
+
+
+def webhook_receive(
+    *, connection: Connection, headers: Mapping[str, str], body: bytes
+) -> tuple[WebhookDelivery, bool]:
+    """Verify and store a delivery; returns it and whether it is new (redeliveries are no-ops).
+
+    Raises WebhookRejected when the signature or timestamp does not verify.
+    """
+    verified = kind_handlers(connection.kind).verify_webhook(connection, headers, body)
+    kept = {
+        name: value for name, value in headers.items()
+        if name.lower() in KEPT_HEADERS or name.lower().endswith(("-event", "-resource", "-delivery"))
+    }
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                connection=connection,
+                delivery_id=verified.delivery_id,
+                event_type=verified.event_type,
+                headers=kept,
+                body=body.decode("utf-8", errors="replace"),
+            )
+    except IntegrityError:
+        existing = WebhookDelivery.objects.get(connection=connection, delivery_id=verified.delivery_id)
+        logger.info("sync.webhook.duplicate", extra={"delivery": existing.pk})
+        return existing, False
+    transaction.on_commit(lambda: _enqueue_processing(delivery.pk))
+    return delivery, True
+
+
+def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
+    """Apply a stored delivery through its kind's handler, once."""
+    now = timezone.now()
+    claimable = WebhookDelivery.objects.filter(pk=delivery_id).filter(
+        status__in=[WebhookDelivery.Status.RECEIVED, WebhookDelivery.Status.FAILED]
+    ) | WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PROCESSING, claimed_at__lt=now - PROCESSING_LEASE
+    )
+    delivery = claimable.select_related("connection").first()
+    if delivery is None or delivery.attempts >= MAX_PROCESSING_ATTEMPTS:
+        return None
+    taken = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=delivery.status, attempts=delivery.attempts
+    ).update(status=WebhookDelivery.Status.PROCESSING, claimed_at=now, attempts=delivery.attempts + 1)
+    if not taken:
+        return None
+    try:
+        with transaction.atomic():
+            applied = kind_handlers(delivery.connection.kind).apply_webhook(delivery)
+            delivery.status = (
+                WebhookDelivery.Status.PROCESSED if applied else WebhookDelivery.Status.IGNORED
+            )
+            delivery.processed_at = timezone.now()
+            delivery.error = ""
+            delivery.save(update_fields=["status", "processed_at", "error"])
+    except Exception as error:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        logger.exception("sync.webhook.failed", extra={"delivery": delivery.pk})
+        return WebhookDelivery.objects.get(pk=delivery.pk)
+    return delivery
+
+
+def webhook_due_ids(*, limit: int = 500) -> list[int]:
+    """Deliveries never processed (their enqueue was lost), failed ones to retry, and lost claims."""
+    now = timezone.now()
+    waiting = WebhookDelivery.objects.filter(
+        status__in=[WebhookDelivery.Status.RECEIVED, WebhookDelivery.Status.FAILED],
+        received_at__lt=now - timedelta(seconds=30),
+        attempts__lt=MAX_PROCESSING_ATTEMPTS,
+    )
+    lost = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PROCESSING, claimed_at__lt=now - PROCESSING_LEASE
+    )
+    return list((waiting | lost).order_by("received_at").values_list("pk", flat=True)[:limit])

@@ -1,0 +1,77 @@
+"""Writes to connections: create, update, sync now."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from switchyard.accounts.models import Organization
+from switchyard.core.exceptions import ValidationFailed
+from switchyard.sync.models import Connection, ConnectionKind, SyncRun
+from switchyard.sync.scheduler import enqueue_pull
+
+# What each kind of connection cannot work without, beyond a name and a base URL.
+REQUIRED_FIELDS = {
+    ConnectionKind.SENTRY: ("remote_organization", "api_token"),
+    ConnectionKind.JIRA: ("account_email", "api_token"),
+    ConnectionKind.LINEAR: ("api_token",),
+}
+DEFAULT_BASE_URLS = {
+    ConnectionKind.SENTRY: "https://sentry.io",
+    ConnectionKind.LINEAR: "https://api.linear.app/graphql",
+}
+MIN_SYNC_INTERVAL = timedelta(minutes=1)
+
+
+def _validate(connection: Connection) -> None:
+    errors = {
+        name: ["This field is required for a {} connection.".format(connection.get_kind_display())]
+        for name in REQUIRED_FIELDS[connection.kind]
+        if not getattr(connection, name)
+    }
+    if not connection.base_url:
+        errors["base_url"] = ["This field is required."]
+    if connection.sync_interval < MIN_SYNC_INTERVAL:
+        errors["sync_interval_minutes"] = ["Ensure this value is at least 1."]
+    clash = Connection.objects.filter(
+        organization=connection.organization, kind=connection.kind, name=connection.name
+    ).exclude(pk=connection.pk)
+    if clash.exists():
+        errors["name"] = ["A connection of this kind with this name already exists."]
+    if errors:
+        raise ValidationFailed("The connection is incomplete.", fields=errors)
+
+
+@transaction.atomic
+def connection_create(*, organization: Organization, kind: str, name: str, **fields) -> Connection:
+    """Add a connection to a remote; it is due for its first sync at once."""
+    connection = Connection(organization=organization, kind=kind, name=name, **fields)
+    if not connection.base_url:
+        connection.base_url = DEFAULT_BASE_URLS.get(kind, "")
+    _validate(connection)
+    connection.save()
+    return connection
+
+
+@transaction.atomic
+def connection_update(*, connection: Connection, **fields) -> Connection:
+    """Change a connection; blank secrets in ``fields`` keep the stored ones."""
+    for name in ("api_token", "webhook_secret"):
+        if name in fields and not fields[name]:
+            fields.pop(name)
+    for name, value in fields.items():
+        setattr(connection, name, value)
+    if fields.get("api_token"):
+        connection.consecutive_failures = 0
+    _validate(connection)
+    connection.save()
+    return connection
+
+
+def connection_sync_now(*, connection: Connection, full: bool = False,
+                        trigger: str = SyncRun.Trigger.MANUAL) -> None:
+    """Queue a pull at once, whatever the schedule says."""
+    Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now() + connection.sync_interval)
+    transaction.on_commit(lambda: enqueue_pull(connection=connection, trigger=trigger, full=full))
