@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "switchyard.accounts",
     "switchyard.products",
     "switchyard.sync",
+    "switchyard.monitoring",
     "switchyard.web",
 ]
 

@@ -53,6 +53,30 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def pause(seconds: float) -> None:
+    """Wait between retries (a seam: tests replace it so that nothing really waits)."""
+    time.sleep(seconds)
+
+
+_mounted: dict[str, httpx.BaseTransport] = {}
+
+
+def mount_transport(base_url: str, transport: httpx.BaseTransport | None) -> None:
+    """Answer every client built for ``base_url`` from ``transport`` (an in-process fake); None unmounts.
+
+    Used by tests, so that code building clients from connection rows talks to a fake remote.
+    """
+    key = base_url.rstrip("/")
+    if transport is None:
+        _mounted.pop(key, None)
+    else:
+        _mounted[key] = transport
+
+
+def mounted_transport(base_url: str) -> httpx.BaseTransport | None:
+    return _mounted.get(base_url.rstrip("/"))
+
+
 class RemoteClient:
     """Base HTTP client for one remote connection; subclasses add the provider's calls."""
 
@@ -70,16 +94,16 @@ class RemoteClient:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
         max_attempts: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.logger = logging.getLogger(f"remote.{self.kind}")
-        self._sleep = sleep
+        self._sleep = sleep or pause
         self._max_attempts = max_attempts or self.max_attempts
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
-            transport=transport,
+            transport=transport or mounted_transport(self.base_url),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             auth=self.auth(),
         )

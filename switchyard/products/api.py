@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from switchyard.accounts.models import Team
-from switchyard.core.api import IsOrgStaffReadingOrAdmin
+from switchyard.core.api import IsOrgAdmin, IsOrgStaffReadingOrAdmin
 from switchyard.products import selectors, services
+from switchyard.products.mapping import OnConflict, mappable, product_map, product_unmap
 from switchyard.products.models import Priority, Product
 
 
@@ -150,3 +153,57 @@ class ProductViewSet(viewsets.ModelViewSet):
         roots = selectors.product_tree(organization=request.user.organization)
         return Response(ProductTreeNodeSerializer(roots, many=True).data)
 
+
+
+class ProductMappingSerializer(serializers.Serializer):
+    project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.SKIP)
+
+
+class ProductUnmappingSerializer(serializers.Serializer):
+    project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+MappingResultSerializer = inline_serializer(
+    "ProductMappingResult",
+    {name: serializers.ListField(child=serializers.IntegerField())
+     for name in ("assigned", "moved", "skipped", "unchanged")},
+)
+
+
+class ProductMappingApi(APIView):
+    """Map remote projects of one kind to a product (POST) or remove the mapping (DELETE).
+
+    One view for every mappable kind; the URL conf binds ``mappable_key``.
+    """
+
+    permission_classes = [IsOrgAdmin]
+    mappable_key = ""
+
+    def _product(self, pk) -> Product:
+        return get_object_or_404(selectors.product_list(organization=self.request.user.organization), pk=pk)
+
+    @extend_schema(request=ProductMappingSerializer, responses=MappingResultSerializer)
+    def post(self, request, pk):
+        serializer = ProductMappingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = product_map(
+            mappable=mappable(self.mappable_key), product=self._product(pk),
+            ids=serializer.validated_data["project_ids"], on_conflict=serializer.validated_data["on_conflict"],
+        )
+        return Response(result.as_dict())
+
+    @extend_schema(
+        request=ProductUnmappingSerializer,
+        responses=inline_serializer("ProductUnmappingResult",
+                                    {"unassigned": serializers.ListField(child=serializers.IntegerField())}),
+    )
+    def delete(self, request, pk):
+        serializer = ProductUnmappingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = self._product(pk)
+        unassigned = product_unmap(
+            mappable=mappable(self.mappable_key), organization=product.organization,
+            ids=serializer.validated_data["project_ids"], product=product,
+        )
+        return Response({"unassigned": unassigned})

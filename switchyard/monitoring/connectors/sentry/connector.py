@@ -1,0 +1,119 @@
+"""Sentry behind the MonitoringConnector protocol: our words outside, Sentry's inside."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+
+from switchyard.monitoring.connectors.base import (
+    CommentEvent,
+    IssueEvent,
+    RemoteComment,
+    RemoteIssue,
+    RemoteProject,
+    WebhookInvalid,
+)
+from switchyard.monitoring.connectors.sentry import webhooks
+from switchyard.monitoring.connectors.sentry.client import SentryClient
+from switchyard.monitoring.connectors.sentry.mapping import SentryComment, SentryIssue, SentryProject
+
+
+def _issue(issue: SentryIssue) -> RemoteIssue:
+    return RemoteIssue(
+        external_id=issue.id,
+        short_id=issue.short_id,
+        title=issue.title,
+        culprit=issue.culprit or "",
+        level=issue.level,
+        status=issue.status,
+        substatus=issue.substatus or "",
+        event_count=issue.count,
+        user_count=issue.user_count,
+        first_seen=issue.first_seen,
+        last_seen=issue.last_seen,
+        permalink=issue.permalink or "",
+        project_external_id=issue.project_id,
+        assignee_email=issue.assignee_email or "",
+    )
+
+
+def _comment(comment: SentryComment) -> RemoteComment:
+    return RemoteComment(
+        external_id=comment.id,
+        issue_external_id=comment.issue_id,
+        text=comment.text,
+        author_email=comment.author_email,
+        created_at=comment.date_created,
+    )
+
+
+class SentryConnector:
+    kind = "sentry"
+    label = "Sentry"
+
+    def __init__(self, *, base_url: str, token: str, organization: str, timeout: float = 10.0) -> None:
+        self.organization = organization
+        self.client = SentryClient(base_url, token=token, organization=organization, timeout=timeout)
+
+    def whoami(self) -> str:
+        identity = self.client.get_identity()
+        who = identity.email or identity.username or identity.name
+        return who or f"an organization token with scopes {', '.join(identity.scopes) or 'none'}"
+
+    def _project(self, project: SentryProject) -> RemoteProject:
+        return RemoteProject(
+            external_id=project.id,
+            slug=project.slug,
+            name=project.name,
+            platform=project.platform or "",
+            status="active",
+            organization_slug=self.organization,
+        )
+
+    def iter_projects(self) -> Iterator[RemoteProject]:
+        return (self._project(project) for project in self.client.iter_projects())
+
+    def iter_issues(self, *, seen_since: datetime | None, every_status: bool) -> Iterator[RemoteIssue]:
+        status = None if every_status else "unresolved"
+        return (_issue(issue) for issue in self.client.iter_issues(status=status, last_seen_since=seen_since))
+
+    def set_status(self, external_id: str, status: str) -> RemoteIssue:
+        return _issue(self.client.update_issue_status(external_id, status))
+
+    def add_comment(self, external_id: str, text: str) -> RemoteComment:
+        return _comment(self.client.create_comment(external_id, text))
+
+    def assign(self, external_id: str, email: str | None) -> RemoteIssue:
+        return _issue(self.client.assign_issue(external_id, email))
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> tuple[str, str]:
+        if not webhooks.verify_signature(body, headers.get(webhooks.SIGNATURE_HEADER), secret):
+            raise WebhookInvalid("Missing or wrong Sentry-Hook-Signature.")
+        resource = headers.get(webhooks.RESOURCE_HEADER) or "unknown"
+        # Sentry sends a Request-ID per delivery; the body hash stands in when it is missing.
+        delivery_id = headers.get(webhooks.REQUEST_ID_HEADER) or hashlib.sha256(body).hexdigest()
+        return delivery_id, resource
+
+    def parse_webhook(self, event_type: str, body: bytes) -> IssueEvent | CommentEvent | None:
+        try:
+            if event_type == "issue":
+                event = webhooks.parse_issue_webhook(body)
+                return IssueEvent(action=event.action, issue=_issue(event.issue),
+                                  by_this_integration=_by_integration(event.actor))
+            if event_type == "comment":
+                event = webhooks.parse_comment_webhook(body)
+                comment = RemoteComment(
+                    external_id=event.comment_id, issue_external_id=event.issue_id, text=event.text,
+                    author_email=None, created_at=event.timestamp,
+                )
+                return CommentEvent(action=event.action, comment=comment,
+                                    by_this_integration=_by_integration(event.actor))
+        except webhooks.InvalidWebhook as error:
+            raise WebhookInvalid(str(error)) from error
+        return None
+
+
+def _by_integration(actor: webhooks.SentryActor | None) -> bool:
+    # Changes made through the integration's own token come back with an "application" actor.
+    return actor is not None and actor.type == "application"

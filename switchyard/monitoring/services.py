@@ -1,0 +1,261 @@
+"""Every write to Sentry projects and issues: pulls, webhooks, status changes pushed to Sentry."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from switchyard.core import events
+from switchyard.core.exceptions import ValidationFailed
+from switchyard.monitoring.connectors.base import IssueEvent, RemoteIssue, WebhookInvalid
+from switchyard.monitoring.connectors.registry import connector_for
+from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
+from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
+from switchyard.sync.outbox import UNDELIVERED, outbox_add
+from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
+from switchyard.sync.runs import RunRecorder
+from switchyard.sync.upsert import bulk_upsert
+
+logger = logging.getLogger(__name__)
+
+PAGE = 100
+PROJECT_FIELDS = ["slug", "name", "platform", "status", "sentry_organization", "is_deleted"]
+ISSUE_FIELDS = [
+    "project", "short_id", "title", "culprit", "level", "status", "substatus", "event_count",
+    "user_count", "first_seen", "last_seen", "permalink", "assignee_email", "is_deleted",
+]
+SET_STATUS = "sentry.set_status"
+ADD_COMMENT = "sentry.add_comment"
+
+
+@dataclass(frozen=True)
+class SentryIssueStatusChanged:
+    """A Sentry issue's status changed here or in Sentry (``origin_connection_id`` says where)."""
+
+    issue_id: int
+    old_status: str
+    new_status: str
+    origin_connection_id: int | None
+
+
+def issue_ordering_key(external_id: str) -> str:
+    return f"sentry-issue:{external_id}"
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+# -- pull --------------------------------------------------------------------------------------
+
+
+def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
+    """Pull projects, then issues seen since the cursor (all of them on a full sync)."""
+    connector = connector_for(connection)
+    seen_projects = _pull_projects(connection, connector.iter_projects(), recorder)
+    recorder.add_scope("projects")
+    if recorder.full:
+        gone = (
+            SentryProject.objects.filter(connection=connection, is_deleted=False)
+            .exclude(external_id__in=seen_projects)
+            .update(is_deleted=True)
+        )
+        recorder.count(deleted=gone)
+
+    project_ids = dict(
+        SentryProject.objects.filter(connection=connection).values_list("external_id", "pk")
+    )
+    since = recorder.since("issues")
+    seen_issues: set[str] = set()
+    for page in _chunks(connector.iter_issues(seen_since=since, every_status=True), PAGE):
+        stored = _store_issues(connection, page, project_ids, recorder)
+        seen_issues.update(issue.external_id for issue in page)
+        recorder.advance("issues", max((i.last_seen for i in stored if i.last_seen), default=None))
+    recorder.add_scope("issues")
+    if recorder.full:
+        gone = (
+            SentryIssue.objects.filter(connection=connection, is_deleted=False)
+            .exclude(external_id__in=seen_issues)
+            .update(is_deleted=True)
+        )
+        recorder.count(deleted=gone)
+
+
+def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> set[str]:
+    seen: set[str] = set()
+    for page in _chunks(projects, PAGE):
+        rows = [
+            SentryProject(
+                connection=connection, external_id=p.external_id, slug=p.slug, name=p.name,
+                platform=p.platform, status=p.status, sentry_organization=p.organization_slug,
+                is_deleted=False,
+            )
+            for p in page
+        ]
+        counts = bulk_upsert(SentryProject, rows, unique_fields=["connection", "external_id"],
+                             update_fields=PROJECT_FIELDS)
+        recorder.count(created=counts.created, updated=counts.updated, unchanged=counts.unchanged)
+        seen.update(p.external_id for p in page)
+    return seen
+
+
+def _issue_row(connection: Connection, issue: RemoteIssue, project_pk: int) -> SentryIssue:
+    return SentryIssue(
+        connection=connection, project_id=project_pk, external_id=issue.external_id,
+        short_id=issue.short_id, title=issue.title[:1000], culprit=issue.culprit[:1000],
+        level=issue.level, status=issue.status, substatus=issue.substatus,
+        event_count=issue.event_count, user_count=issue.user_count,
+        first_seen=issue.first_seen or issue.last_seen, last_seen=issue.last_seen or issue.first_seen,
+        permalink=issue.permalink, assignee_email=issue.assignee_email or "", is_deleted=False,
+    )
+
+
+def _store_issues(connection: Connection, page: list[RemoteIssue], project_ids: dict[str, int],
+                  recorder: RunRecorder | None) -> list[RemoteIssue]:
+    """Upsert one page of issues; returns those stored (issues of unknown projects are not)."""
+    stored = [issue for issue in page if issue.project_external_id in project_ids and issue.last_seen]
+    # A status changed here but not yet delivered to Sentry must not be overwritten by Sentry's
+    # older value: those issues keep their local status until the outbox has delivered it.
+    waiting = set(
+        OutboxEntry.objects.filter(
+            connection=connection, status__in=UNDELIVERED,
+            ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
+        ).values_list("ordering_key", flat=True)
+    )
+    before = dict(
+        SentryIssue.objects.filter(connection=connection, external_id__in=[i.external_id for i in stored])
+        .values_list("external_id", "status")
+    )
+    rows = []
+    for issue in stored:
+        row = _issue_row(connection, issue, project_ids[issue.project_external_id])
+        if issue_ordering_key(issue.external_id) in waiting and issue.external_id in before:
+            row.status = before[issue.external_id]
+        rows.append(row)
+    counts = bulk_upsert(SentryIssue, rows, unique_fields=["connection", "external_id"],
+                         update_fields=ISSUE_FIELDS)
+    if recorder is not None:
+        recorder.count(created=counts.created, updated=counts.updated, unchanged=counts.unchanged,
+                       failed=len(page) - len(stored))
+    _publish_status_changes(connection, rows, before)
+    return stored
+
+
+def _publish_status_changes(connection: Connection, rows: list[SentryIssue], before: dict[str, str]) -> None:
+    changed = {row.external_id: row for row in rows
+               if row.external_id in before and before[row.external_id] != row.status}
+    if not changed:
+        return
+    ids = dict(
+        SentryIssue.objects.filter(connection=connection, external_id__in=changed).values_list("external_id", "pk")
+    )
+    for external_id, row in changed.items():
+        events.publish(SentryIssueStatusChanged(
+            issue_id=ids[external_id], old_status=before[external_id], new_status=row.status,
+            origin_connection_id=connection.pk,
+        ))
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+def sentry_verify_webhook(connection: Connection, headers, body: bytes) -> VerifiedWebhook:
+    try:
+        delivery_id, event_type = connector_for(connection).verify_webhook(headers, body, connection.webhook_secret)
+    except WebhookInvalid as error:
+        raise WebhookRejected(str(error)) from error
+    return VerifiedWebhook(delivery_id=delivery_id, event_type=event_type)
+
+
+def sentry_apply_webhook(delivery: WebhookDelivery) -> bool:
+    """Apply an issue webhook; other resources are stored and ignored."""
+    connection = delivery.connection
+    event = connector_for(connection).parse_webhook(delivery.event_type, delivery.body.encode())
+    if not isinstance(event, IssueEvent):
+        return False
+    project_ids = dict(
+        SentryProject.objects.filter(
+            connection=connection, external_id=event.issue.project_external_id
+        ).values_list("external_id", "pk")
+    )
+    if not project_ids:
+        logger.info("monitoring.webhook.unknown_project", extra={"delivery": delivery.pk})
+        return False
+    _store_issues(connection, [event.issue], project_ids, recorder=None)
+    return True
+
+
+# -- local changes pushed to Sentry ------------------------------------------------------------
+
+
+@transaction.atomic
+def sentry_issue_set_status(*, issue: SentryIssue, status: str, origin: Connection | None = None) -> SentryIssue:
+    """Resolve, ignore or reopen an issue here; Sentry follows through the outbox."""
+    if status not in IssueStatus.values:
+        raise ValidationFailed("Unknown status.", fields={"status": [f'"{status}" is not a valid choice.']})
+    issue = SentryIssue.objects.select_for_update().select_related("connection").get(pk=issue.pk)
+    if issue.status == status:
+        return issue
+    old_status = issue.status
+    issue.status = status
+    issue.save(update_fields=["status", "synced_at"])
+    outbox_add(
+        connection=issue.connection, operation_name=SET_STATUS,
+        ordering_key=issue_ordering_key(issue.external_id),
+        payload={"issue": issue.pk, "status": status}, origin=origin,
+    )
+    events.publish(SentryIssueStatusChanged(
+        issue_id=issue.pk, old_status=old_status, new_status=status,
+        origin_connection_id=origin.pk if origin else None,
+    ))
+    return issue
+
+
+@transaction.atomic
+def sentry_issue_comment(*, issue: SentryIssue, text: str, origin: Connection | None = None) -> None:
+    """Leave a note on the Sentry issue (through the outbox)."""
+    outbox_add(
+        connection=issue.connection, operation_name=ADD_COMMENT,
+        ordering_key=issue_ordering_key(issue.external_id),
+        payload={"issue": issue.pk, "text": text}, origin=origin,
+    )
+
+
+def deliver_set_status(entry: OutboxEntry) -> dict:
+    issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
+    if issue is None:
+        return {"skipped": "issue deleted"}
+    remote = connector_for(entry.connection).set_status(issue.external_id, entry.payload["status"])
+    return {"status": remote.status}
+
+
+def deliver_comment(entry: OutboxEntry) -> dict:
+    issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
+    if issue is None:
+        return {"skipped": "issue deleted"}
+    comment = connector_for(entry.connection).add_comment(issue.external_id, entry.payload["text"])
+    return {"comment": comment.external_id}
+
+
+def sentry_test_connection(connection: Connection) -> str:
+    return connector_for(connection).whoami()
+
+
+def sentry_issue_project_ids(*, organization, issue_ids: list[int]) -> list[int]:
+    """The distinct projects behind some issues of an organization; unknown issue ids are an error."""
+    wanted = set(issue_ids)
+    found = dict(
+        SentryIssue.objects.filter(connection__organization=organization, pk__in=wanted).values_list("pk", "project_id")
+    )
+    unknown = sorted(wanted - set(found))
+    if unknown:
+        raise ValidationFailed(
+            "Unknown issues.", fields={"issue_ids": [f"Unknown ids: {', '.join(map(str, unknown))}."]}
+        )
+    return sorted(set(found.values()))

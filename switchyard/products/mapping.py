@@ -1,0 +1,122 @@
+"""Mapping remote projects (Sentry projects, Jira projects, Linear teams) onto products.
+
+One implementation for every kind: an app registers its model as a ``Mappable`` in its
+``AppConfig.ready()``, and the services, the admin pages and the API below work for it. A mappable
+model has a nullable ``product`` foreign key (``on_delete=PROTECT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+
+from switchyard.accounts.models import Organization
+from switchyard.core.exceptions import ValidationFailed
+from switchyard.products.models import Product
+
+
+class OnConflict(models.TextChoices):
+    SKIP = "skip", "Skip projects mapped to another product"
+    MOVE = "move", "Move them to this product"
+
+
+@dataclass(frozen=True)
+class Mappable:
+    """A model whose rows can be mapped to products, and how to show them."""
+
+    key: str  # URL-safe name, e.g. "sentry-projects"
+    model: type[models.Model]
+    label: str  # plural, e.g. "Sentry projects"
+    organization_lookup: str  # path from the model to its Organization
+    group_field: str  # cards are grouped by this field (e.g. the Sentry organization slug)
+    facet_field: str  # "select by ..." buttons (e.g. platform)
+    ids_field: str = "project_ids"  # the API's name for a list of ids
+
+
+_registry: dict[str, Mappable] = {}
+
+
+def register_mappable(mappable: Mappable) -> None:
+    _registry[mappable.key] = mappable
+
+
+def mappable(key: str) -> Mappable:
+    return _registry[key]
+
+
+def mappables() -> list[Mappable]:
+    return sorted(_registry.values(), key=lambda m: m.label)
+
+
+def mappable_for_model(model: type[models.Model]) -> Mappable:
+    return next(m for m in _registry.values() if m.model is model)
+
+
+@dataclass
+class MappingResult:
+    assigned: list[int] = field(default_factory=list)
+    moved: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"assigned": self.assigned, "moved": self.moved, "skipped": self.skipped,
+                "unchanged": self.unchanged}
+
+
+def mappable_rows(*, mappable: Mappable, organization: Organization) -> models.QuerySet:
+    """An organization's rows of a mappable, with their current product."""
+    return (
+        mappable.model._default_manager.filter(**{mappable.organization_lookup: organization})
+        .select_related("product")
+    )
+
+
+def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[int]) -> list:
+    ids = sorted(set(ids))
+    if not ids:
+        raise ValidationFailed("Nothing selected.", fields={mappable.ids_field: ["Select at least one."]})
+    rows = list(mappable_rows(mappable=mappable, organization=organization).filter(pk__in=ids))
+    unknown = sorted(set(ids) - {row.pk for row in rows})
+    if unknown:
+        raise ValidationFailed(
+            "Unknown ids.",
+            fields={mappable.ids_field: [f"Unknown ids: {', '.join(map(str, unknown))}."]},
+        )
+    return rows
+
+
+@transaction.atomic
+def product_map(
+    *, mappable: Mappable, product: Product, ids: Iterable[int], on_conflict: str = OnConflict.SKIP
+) -> MappingResult:
+    """Map rows to ``product``; rows mapped to another product move only with ``on_conflict=move``."""
+    if on_conflict not in OnConflict.values:
+        raise ValidationFailed("Bad on_conflict.", fields={"on_conflict": [f'"{on_conflict}" is not a valid choice.']})
+    result = MappingResult()
+    for row in _rows_for_ids(mappable, product.organization, ids):
+        if row.product_id is None:
+            result.assigned.append(row.pk)
+        elif row.product_id == product.pk:
+            result.unchanged.append(row.pk)
+        elif on_conflict == OnConflict.MOVE:
+            result.moved.append(row.pk)
+        else:
+            result.skipped.append(row.pk)
+    to_map = result.assigned + result.moved
+    if to_map:
+        mappable.model._default_manager.filter(pk__in=to_map).update(product=product)
+    return result
+
+
+@transaction.atomic
+def product_unmap(
+    *, mappable: Mappable, organization: Organization, ids: Iterable[int], product: Product | None = None
+) -> list[int]:
+    """Remove the product of the given rows (only those mapped to ``product`` when one is given)."""
+    rows = _rows_for_ids(mappable, organization, ids)
+    unmapped = [row.pk for row in rows if row.product_id and (product is None or row.product_id == product.pk)]
+    mappable.model._default_manager.filter(pk__in=unmapped).update(product=None)
+    return unmapped
