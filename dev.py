@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run Switchyard with nothing but Python 3.11+.
 
-    python3 dev.py serve   # venv + pinned deps, migrate, demo data, server and worker on :8000
-    python3 dev.py test    # venv + pinned deps, the whole test suite (extra args go to pytest)
+python3 dev.py serve   # venv + pinned deps, migrate, demo data, server and worker on :8000
+python3 dev.py test    # venv + pinned deps, the whole test suite (extra args go to pytest)
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ PYTHON = BIN / "python"
 
 def ensure_environment() -> None:
     """Create .venv and install the pinned dependencies when the lock file changed."""
-    if sys.version_info < (3, 11):
-        sys.exit("Switchyard needs Python 3.11 or newer.")
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -46,7 +44,9 @@ def serve() -> None:
     run([PYTHON, "manage.py", "seed_demo"], env=env)
     worker = subprocess.Popen([PYTHON, "manage.py", "db_worker"], cwd=ROOT, env=env)
     try:
-        print("Switchyard on http://127.0.0.1:8000 (API docs: /api/docs/, admin: /admin/)", flush=True)
+        print(
+            "Switchyard on http://127.0.0.1:8000 (API docs: /api/docs/, admin: /admin/)", flush=True
+        )
         run([PYTHON, "manage.py", "runserver", "127.0.0.1:8000"], env=env)
     except KeyboardInterrupt:
         pass

@@ -85,7 +85,15 @@ class VendorAdmin(OrganizationScopedAdmin):
 
 @admin.register(Order)
 class OrderAdmin(OrganizationScopedAdmin):
-    list_display = ["number", "organization", "customer", "ordered_on", "amount", "currency", "status"]
+    list_display = [
+        "number",
+        "organization",
+        "customer",
+        "ordered_on",
+        "amount",
+        "currency",
+        "status",
+    ]
     list_filter = ["organization", "status"]
     search_fields = ["number", "customer__username", "customer__email"]
     list_select_related = ["organization", "customer"]

@@ -27,14 +27,22 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "username", "email", "first_name", "last_name", "full_name", "role",
-            "organization", "vendor",
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "role",
+            "organization",
+            "vendor",
         ]
         read_only_fields = fields
 
     @extend_schema_field(
         inline_serializer(
-            "VendorBrief", {"id": serializers.IntegerField(), "name": serializers.CharField()},
+            "VendorBrief",
+            {"id": serializers.IntegerField(), "name": serializers.CharField()},
             allow_null=True,
         )
     )

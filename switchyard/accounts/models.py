@@ -40,7 +40,11 @@ class User(AbstractUser):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     vendor = models.ForeignKey(
-        "accounts.Vendor", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff",
+        "accounts.Vendor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
         help_text="For vendor staff: the vendor profile they work for.",
     )
 
@@ -84,7 +88,9 @@ class Team(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slug"], name="team_slug_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "slug"], name="team_slug_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -102,7 +108,9 @@ class Vendor(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="vendor_name_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="vendor_name_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -131,7 +139,9 @@ class Order(models.Model):
     class Meta:
         ordering = ["-ordered_on", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "number"], name="order_number_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="order_number_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:

@@ -42,11 +42,13 @@ def user_create(
     """Create a user; organization admins also get access to the Django admin for their org."""
     if role != Role.CUSTOMER and organization is None:
         raise ValidationFailed(
-            "Staff need an organization.", fields={"organization": ["Staff must belong to an organization."]}
+            "Staff need an organization.",
+            fields={"organization": ["Staff must belong to an organization."]},
         )
     if vendor is not None and (role != Role.VENDOR or vendor.organization_id != organization.id):
         raise ValidationFailed(
-            "Vendor mismatch.", fields={"vendor": ["Only vendor staff of the same organization can have a vendor."]}
+            "Vendor mismatch.",
+            fields={"vendor": ["Only vendor staff of the same organization can have a vendor."]},
         )
     user = User(
         username=username,

@@ -64,4 +64,3 @@ class IsOrgStaffReadingOrAdmin(BasePermission):
             return True
         self.message = "Only organization admins may change this."
         return user.is_org_admin
-

@@ -172,9 +172,13 @@ class RemoteClient:
                 )
                 error = self.error_for_response(response)
             except httpx.TimeoutException as exc:
-                error = RemoteTimeout(f"{self.kind} did not answer {method} {path} in time: {exc!r}")
+                error = RemoteTimeout(
+                    f"{self.kind} did not answer {method} {path} in time: {exc!r}"
+                )
             except httpx.TransportError as exc:
-                error = RemoteUnavailable(f"{self.kind} could not be reached for {method} {path}: {exc!r}")
+                error = RemoteUnavailable(
+                    f"{self.kind} could not be reached for {method} {path}: {exc!r}"
+                )
             else:
                 if error is not None and response.status_code in RETRY_STATUSES:
                     error.retryable = True

@@ -34,9 +34,21 @@ class SentryProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SentryProject
-        fields = ["id", "connection", "external_id", "slug", "name", "platform", "status",
-                  "sentry_organization", "product", "is_deleted", "unresolved_issues",
-                  "unresolved_events", "synced_at"]
+        fields = [
+            "id",
+            "connection",
+            "external_id",
+            "slug",
+            "name",
+            "platform",
+            "status",
+            "sentry_organization",
+            "product",
+            "is_deleted",
+            "unresolved_issues",
+            "unresolved_events",
+            "synced_at",
+        ]
         read_only_fields = fields
 
 
@@ -44,12 +56,22 @@ class SentryProjectFilter(django_filters.FilterSet):
     product = django_filters.NumberFilter(field_name="product_id")
     unassigned = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull")
     platform = django_filters.CharFilter()
-    priority = django_filters.MultipleChoiceFilter(field_name="product__priority", choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(
+        field_name="product__priority", choices=Priority.choices
+    )
     team = django_filters.NumberFilter(field_name="product__owning_team_id")
 
     class Meta:
         model = SentryProject
-        fields = ["product", "unassigned", "platform", "priority", "team", "connection", "is_deleted"]
+        fields = [
+            "product",
+            "unassigned",
+            "platform",
+            "priority",
+            "team",
+            "connection",
+            "is_deleted",
+        ]
 
 
 class SentryProjectViewSet(viewsets.ReadOnlyModelViewSet):
@@ -73,17 +95,38 @@ class SentryIssueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SentryIssue
-        fields = ["id", "external_id", "short_id", "title", "culprit", "level", "status", "substatus",
-                  "event_count", "user_count", "first_seen", "last_seen", "permalink", "assignee_email",
-                  "project", "project_slug", "product", "synced_at"]
+        fields = [
+            "id",
+            "external_id",
+            "short_id",
+            "title",
+            "culprit",
+            "level",
+            "status",
+            "substatus",
+            "event_count",
+            "user_count",
+            "first_seen",
+            "last_seen",
+            "permalink",
+            "assignee_email",
+            "project",
+            "project_slug",
+            "product",
+            "synced_at",
+        ]
         read_only_fields = fields
 
 
 class SentryIssueFilter(django_filters.FilterSet):
     level = django_filters.MultipleChoiceFilter(choices=IssueLevel.choices)
     status = django_filters.MultipleChoiceFilter(choices=IssueStatus.choices)
-    product = django_filters.NumberFilter(method="filter_product", label="Product id (with its sub-products)")
-    priority = django_filters.MultipleChoiceFilter(field_name="project__product__priority", choices=Priority.choices)
+    product = django_filters.NumberFilter(
+        method="filter_product", label="Product id (with its sub-products)"
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        field_name="project__product__priority", choices=Priority.choices
+    )
     team = django_filters.NumberFilter(field_name="project__product__owning_team_id")
     platform = django_filters.CharFilter(field_name="project__platform")
     unassigned = django_filters.BooleanFilter(field_name="project__product", lookup_expr="isnull")
@@ -91,15 +134,26 @@ class SentryIssueFilter(django_filters.FilterSet):
 
     class Meta:
         model = SentryIssue
-        fields = ["level", "status", "product", "priority", "team", "platform", "project", "unassigned",
-                  "last_seen_after"]
+        fields = [
+            "level",
+            "status",
+            "product",
+            "priority",
+            "team",
+            "platform",
+            "project",
+            "unassigned",
+            "last_seen_after",
+        ]
 
     def filter_product(self, queryset, name, value):
         product = Product.objects.filter(pk=value).only("path").first()
         if product is None:
             return queryset.none()
-        return queryset.filter(project__product__path__startswith=product.path,
-                               project__product__organization_id=product.organization_id)
+        return queryset.filter(
+            project__product__path__startswith=product.path,
+            project__product__organization_id=product.organization_id,
+        )
 
 
 class SentryIssueViewSet(viewsets.ReadOnlyModelViewSet):
@@ -149,10 +203,13 @@ class SentryIssueProjectsAssignApi(APIView):
 
     @extend_schema(
         request=IssueProjectsMappingSerializer,
-        responses=inline_serializer("IssueProjectsMappingResult", {
-            "project_ids": serializers.ListField(child=serializers.IntegerField()),
-            "result": MappingResultSerializer,
-        }),
+        responses=inline_serializer(
+            "IssueProjectsMappingResult",
+            {
+                "project_ids": serializers.ListField(child=serializers.IntegerField()),
+                "result": MappingResultSerializer,
+            },
+        ),
     )
     def post(self, request):
         serializer = IssueProjectsMappingSerializer(data=request.data)
@@ -161,23 +218,41 @@ class SentryIssueProjectsAssignApi(APIView):
         organization = request.user.organization
         product = product_list(organization=organization).filter(pk=data["product"]).first()
         if product is None:
-            return Response({"product": [f'Invalid pk "{data["product"]}" - object does not exist.']}, status=400)
-        project_ids = services.sentry_issue_project_ids(organization=organization, issue_ids=data["issue_ids"])
-        result = product_map(mappable=SENTRY_PROJECTS, product=product, ids=project_ids,
-                             on_conflict=data["on_conflict"])
+            return Response(
+                {"product": [f'Invalid pk "{data["product"]}" - object does not exist.']},
+                status=400,
+            )
+        project_ids = services.sentry_issue_project_ids(
+            organization=organization, issue_ids=data["issue_ids"]
+        )
+        result = product_map(
+            mappable=SENTRY_PROJECTS,
+            product=product,
+            ids=project_ids,
+            on_conflict=data["on_conflict"],
+        )
         return Response({"project_ids": project_ids, "result": result.as_dict()})
 
 
-ProductStatsSerializer = inline_serializer("ProductSentryStats", {
-    "product": inline_serializer("ProductRef", {"id": serializers.IntegerField(), "name": serializers.CharField(),
-                                                "full_path": serializers.CharField()}),
-    "sentry_projects": serializers.IntegerField(),
-    "unresolved_issues": serializers.IntegerField(),
-    "unresolved_by_level": serializers.DictField(child=serializers.IntegerField()),
-    "events": serializers.IntegerField(),
-    "users_affected": serializers.IntegerField(),
-    "newest_issue": serializers.DictField(allow_null=True),
-})
+ProductStatsSerializer = inline_serializer(
+    "ProductSentryStats",
+    {
+        "product": inline_serializer(
+            "ProductRef",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "full_path": serializers.CharField(),
+            },
+        ),
+        "sentry_projects": serializers.IntegerField(),
+        "unresolved_issues": serializers.IntegerField(),
+        "unresolved_by_level": serializers.DictField(child=serializers.IntegerField()),
+        "events": serializers.IntegerField(),
+        "users_affected": serializers.IntegerField(),
+        "newest_issue": serializers.DictField(allow_null=True),
+    },
+)
 
 
 class ProductStatsApi(APIView):

@@ -26,7 +26,9 @@ class IssueStatus(models.TextChoices):
 class SentryProject(models.Model):
     """A Sentry project; mapping it to a product puts its errors under that product."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sentry_projects")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="sentry_projects"
+    )
     external_id = models.CharField(max_length=64)
     slug = models.CharField(max_length=200)
     name = models.CharField(max_length=200)
@@ -36,13 +38,17 @@ class SentryProject(models.Model):
     product = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.PROTECT, related_name="sentry_projects"
     )
-    is_deleted = models.BooleanField(default=False, help_text="Gone from Sentry (seen by a full sync).")
+    is_deleted = models.BooleanField(
+        default=False, help_text="Gone from Sentry (seen by a full sync)."
+    )
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["sentry_organization", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["connection", "external_id"], name="sentry_project_unique_remote")
+            models.UniqueConstraint(
+                fields=["connection", "external_id"], name="sentry_project_unique_remote"
+            )
         ]
 
     def __str__(self) -> str:
@@ -52,14 +58,18 @@ class SentryProject(models.Model):
 class SentryIssue(models.Model):
     """A Sentry issue (a group of events)."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sentry_issues")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="sentry_issues"
+    )
     project = models.ForeignKey(SentryProject, on_delete=models.CASCADE, related_name="issues")
     external_id = models.CharField(max_length=64)
     short_id = models.CharField(max_length=64)
     title = models.CharField(max_length=1000)
     culprit = models.CharField(max_length=1000, blank=True)
     level = models.CharField(max_length=16, choices=IssueLevel.choices, default=IssueLevel.ERROR)
-    status = models.CharField(max_length=16, choices=IssueStatus.choices, default=IssueStatus.UNRESOLVED)
+    status = models.CharField(
+        max_length=16, choices=IssueStatus.choices, default=IssueStatus.UNRESOLVED
+    )
     substatus = models.CharField(max_length=32, blank=True)
     event_count = models.BigIntegerField(default=0)
     user_count = models.BigIntegerField(default=0)
@@ -67,13 +77,17 @@ class SentryIssue(models.Model):
     last_seen = models.DateTimeField(db_index=True)
     permalink = models.URLField(max_length=500, blank=True)
     assignee_email = models.EmailField(blank=True)
-    is_deleted = models.BooleanField(default=False, help_text="Gone from Sentry (seen by a full sync).")
+    is_deleted = models.BooleanField(
+        default=False, help_text="Gone from Sentry (seen by a full sync)."
+    )
     synced_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-last_seen"]
         constraints = [
-            models.UniqueConstraint(fields=["connection", "external_id"], name="sentry_issue_unique_remote")
+            models.UniqueConstraint(
+                fields=["connection", "external_id"], name="sentry_issue_unique_remote"
+            )
         ]
         indexes = [models.Index(fields=["project", "status", "level"])]
 

@@ -20,16 +20,17 @@ def sentry_project_list(*, organization: Organization) -> QuerySet[SentryProject
         .select_related("product", "product__owning_team", "connection")
         .annotate(
             unresolved_issues=Count("issues", filter=UNRESOLVED),
-            unresolved_events=Coalesce(Sum("issues__event_count", filter=UNRESOLVED), Value(0),
-                                       output_field=IntegerField()),
+            unresolved_events=Coalesce(
+                Sum("issues__event_count", filter=UNRESOLVED), Value(0), output_field=IntegerField()
+            ),
         )
     )
 
 
 def sentry_issue_list(*, organization: Organization) -> QuerySet[SentryIssue]:
-    return SentryIssue.objects.filter(connection__organization=organization, is_deleted=False).select_related(
-        "project", "project__product", "connection"
-    )
+    return SentryIssue.objects.filter(
+        connection__organization=organization, is_deleted=False
+    ).select_related("project", "project__product", "connection")
 
 
 def product_sentry_stats(*, product: Product) -> dict:

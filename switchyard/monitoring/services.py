@@ -25,8 +25,20 @@ logger = logging.getLogger(__name__)
 PAGE = 100
 PROJECT_FIELDS = ["slug", "name", "platform", "status", "sentry_organization", "is_deleted"]
 ISSUE_FIELDS = [
-    "project", "short_id", "title", "culprit", "level", "status", "substatus", "event_count",
-    "user_count", "first_seen", "last_seen", "permalink", "assignee_email", "is_deleted",
+    "project",
+    "short_id",
+    "title",
+    "culprit",
+    "level",
+    "status",
+    "substatus",
+    "event_count",
+    "user_count",
+    "first_seen",
+    "last_seen",
+    "permalink",
+    "assignee_email",
+    "is_deleted",
 ]
 SET_STATUS = "sentry.set_status"
 ADD_COMMENT = "sentry.add_comment"
@@ -92,14 +104,23 @@ def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> s
     for page in _chunks(projects, PAGE):
         rows = [
             SentryProject(
-                connection=connection, external_id=p.external_id, slug=p.slug, name=p.name,
-                platform=p.platform, status=p.status, sentry_organization=p.organization_slug,
+                connection=connection,
+                external_id=p.external_id,
+                slug=p.slug,
+                name=p.name,
+                platform=p.platform,
+                status=p.status,
+                sentry_organization=p.organization_slug,
                 is_deleted=False,
             )
             for p in page
         ]
-        counts = bulk_upsert(SentryProject, rows, unique_fields=["connection", "external_id"],
-                             update_fields=PROJECT_FIELDS)
+        counts = bulk_upsert(
+            SentryProject,
+            rows,
+            unique_fields=["connection", "external_id"],
+            update_fields=PROJECT_FIELDS,
+        )
         recorder.count(created=counts.created, updated=counts.updated, unchanged=counts.unchanged)
         seen.update(p.external_id for p in page)
     return seen
@@ -107,30 +128,48 @@ def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> s
 
 def _issue_row(connection: Connection, issue: RemoteIssue, project_pk: int) -> SentryIssue:
     return SentryIssue(
-        connection=connection, project_id=project_pk, external_id=issue.external_id,
-        short_id=issue.short_id, title=issue.title[:1000], culprit=issue.culprit[:1000],
-        level=issue.level, status=issue.status, substatus=issue.substatus,
-        event_count=issue.event_count, user_count=issue.user_count,
-        first_seen=issue.first_seen or issue.last_seen, last_seen=issue.last_seen or issue.first_seen,
-        permalink=issue.permalink, assignee_email=issue.assignee_email or "", is_deleted=False,
+        connection=connection,
+        project_id=project_pk,
+        external_id=issue.external_id,
+        short_id=issue.short_id,
+        title=issue.title[:1000],
+        culprit=issue.culprit[:1000],
+        level=issue.level,
+        status=issue.status,
+        substatus=issue.substatus,
+        event_count=issue.event_count,
+        user_count=issue.user_count,
+        first_seen=issue.first_seen or issue.last_seen,
+        last_seen=issue.last_seen or issue.first_seen,
+        permalink=issue.permalink,
+        assignee_email=issue.assignee_email or "",
+        is_deleted=False,
     )
 
 
-def _store_issues(connection: Connection, page: list[RemoteIssue], project_ids: dict[str, int],
-                  recorder: RunRecorder | None) -> list[RemoteIssue]:
+def _store_issues(
+    connection: Connection,
+    page: list[RemoteIssue],
+    project_ids: dict[str, int],
+    recorder: RunRecorder | None,
+) -> list[RemoteIssue]:
     """Upsert one page of issues; returns those stored (issues of unknown projects are not)."""
-    stored = [issue for issue in page if issue.project_external_id in project_ids and issue.last_seen]
+    stored = [
+        issue for issue in page if issue.project_external_id in project_ids and issue.last_seen
+    ]
     # A status changed here but not yet delivered to Sentry must not be overwritten by Sentry's
     # older value: those issues keep their local status until the outbox has delivered it.
     waiting = set(
         OutboxEntry.objects.filter(
-            connection=connection, status__in=UNDELIVERED,
+            connection=connection,
+            status__in=UNDELIVERED,
             ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
         ).values_list("ordering_key", flat=True)
     )
     before = dict(
-        SentryIssue.objects.filter(connection=connection, external_id__in=[i.external_id for i in stored])
-        .values_list("external_id", "status")
+        SentryIssue.objects.filter(
+            connection=connection, external_id__in=[i.external_id for i in stored]
+        ).values_list("external_id", "status")
     )
     rows = []
     for issue in stored:
@@ -138,28 +177,44 @@ def _store_issues(connection: Connection, page: list[RemoteIssue], project_ids: 
         if issue_ordering_key(issue.external_id) in waiting and issue.external_id in before:
             row.status = before[issue.external_id]
         rows.append(row)
-    counts = bulk_upsert(SentryIssue, rows, unique_fields=["connection", "external_id"],
-                         update_fields=ISSUE_FIELDS)
+    counts = bulk_upsert(
+        SentryIssue, rows, unique_fields=["connection", "external_id"], update_fields=ISSUE_FIELDS
+    )
     if recorder is not None:
-        recorder.count(created=counts.created, updated=counts.updated, unchanged=counts.unchanged,
-                       failed=len(page) - len(stored))
+        recorder.count(
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            failed=len(page) - len(stored),
+        )
     _publish_status_changes(connection, rows, before)
     return stored
 
 
-def _publish_status_changes(connection: Connection, rows: list[SentryIssue], before: dict[str, str]) -> None:
-    changed = {row.external_id: row for row in rows
-               if row.external_id in before and before[row.external_id] != row.status}
+def _publish_status_changes(
+    connection: Connection, rows: list[SentryIssue], before: dict[str, str]
+) -> None:
+    changed = {
+        row.external_id: row
+        for row in rows
+        if row.external_id in before and before[row.external_id] != row.status
+    }
     if not changed:
         return
     ids = dict(
-        SentryIssue.objects.filter(connection=connection, external_id__in=changed).values_list("external_id", "pk")
+        SentryIssue.objects.filter(connection=connection, external_id__in=changed).values_list(
+            "external_id", "pk"
+        )
     )
     for external_id, row in changed.items():
-        events.publish(SentryIssueStatusChanged(
-            issue_id=ids[external_id], old_status=before[external_id], new_status=row.status,
-            origin_connection_id=connection.pk,
-        ))
+        events.publish(
+            SentryIssueStatusChanged(
+                issue_id=ids[external_id],
+                old_status=before[external_id],
+                new_status=row.status,
+                origin_connection_id=connection.pk,
+            )
+        )
 
 
 # -- webhooks ----------------------------------------------------------------------------------
@@ -167,7 +222,9 @@ def _publish_status_changes(connection: Connection, rows: list[SentryIssue], bef
 
 def sentry_verify_webhook(connection: Connection, headers, body: bytes) -> VerifiedWebhook:
     try:
-        delivery_id, event_type = connector_for(connection).verify_webhook(headers, body, connection.webhook_secret)
+        delivery_id, event_type = connector_for(connection).verify_webhook(
+            headers, body, connection.webhook_secret
+        )
     except WebhookInvalid as error:
         raise WebhookRejected(str(error)) from error
     return VerifiedWebhook(delivery_id=delivery_id, event_type=event_type)
@@ -195,10 +252,14 @@ def sentry_apply_webhook(delivery: WebhookDelivery) -> bool:
 
 
 @transaction.atomic
-def sentry_issue_set_status(*, issue: SentryIssue, status: str, origin: Connection | None = None) -> SentryIssue:
+def sentry_issue_set_status(
+    *, issue: SentryIssue, status: str, origin: Connection | None = None
+) -> SentryIssue:
     """Resolve, ignore or reopen an issue here; Sentry follows through the outbox."""
     if status not in IssueStatus.values:
-        raise ValidationFailed("Unknown status.", fields={"status": [f'"{status}" is not a valid choice.']})
+        raise ValidationFailed(
+            "Unknown status.", fields={"status": [f'"{status}" is not a valid choice.']}
+        )
     issue = SentryIssue.objects.select_for_update().select_related("connection").get(pk=issue.pk)
     if issue.status == status:
         return issue
@@ -206,24 +267,34 @@ def sentry_issue_set_status(*, issue: SentryIssue, status: str, origin: Connecti
     issue.status = status
     issue.save(update_fields=["status", "synced_at"])
     outbox_add(
-        connection=issue.connection, operation_name=SET_STATUS,
+        connection=issue.connection,
+        operation_name=SET_STATUS,
         ordering_key=issue_ordering_key(issue.external_id),
-        payload={"issue": issue.pk, "status": status}, origin=origin,
+        payload={"issue": issue.pk, "status": status},
+        origin=origin,
     )
-    events.publish(SentryIssueStatusChanged(
-        issue_id=issue.pk, old_status=old_status, new_status=status,
-        origin_connection_id=origin.pk if origin else None,
-    ))
+    events.publish(
+        SentryIssueStatusChanged(
+            issue_id=issue.pk,
+            old_status=old_status,
+            new_status=status,
+            origin_connection_id=origin.pk if origin else None,
+        )
+    )
     return issue
 
 
 @transaction.atomic
-def sentry_issue_comment(*, issue: SentryIssue, text: str, origin: Connection | None = None) -> None:
+def sentry_issue_comment(
+    *, issue: SentryIssue, text: str, origin: Connection | None = None
+) -> None:
     """Leave a note on the Sentry issue (through the outbox)."""
     outbox_add(
-        connection=issue.connection, operation_name=ADD_COMMENT,
+        connection=issue.connection,
+        operation_name=ADD_COMMENT,
         ordering_key=issue_ordering_key(issue.external_id),
-        payload={"issue": issue.pk, "text": text}, origin=origin,
+        payload={"issue": issue.pk, "text": text},
+        origin=origin,
     )
 
 
@@ -251,11 +322,14 @@ def sentry_issue_project_ids(*, organization, issue_ids: list[int]) -> list[int]
     """The distinct projects behind some issues of an organization; unknown issue ids are an error."""
     wanted = set(issue_ids)
     found = dict(
-        SentryIssue.objects.filter(connection__organization=organization, pk__in=wanted).values_list("pk", "project_id")
+        SentryIssue.objects.filter(
+            connection__organization=organization, pk__in=wanted
+        ).values_list("pk", "project_id")
     )
     unknown = sorted(wanted - set(found))
     if unknown:
         raise ValidationFailed(
-            "Unknown issues.", fields={"issue_ids": [f"Unknown ids: {', '.join(map(str, unknown))}."]}
+            "Unknown issues.",
+            fields={"issue_ids": [f"Unknown ids: {', '.join(map(str, unknown))}."]},
         )
     return sorted(set(found.values()))

@@ -10,10 +10,16 @@ router.register("sentry/projects", api.SentryProjectViewSet, basename="sentry-pr
 router.register("sentry/issues", api.SentryIssueViewSet, basename="sentry-issue")
 
 urlpatterns = [
-    path("sentry/issues/assign-projects/", api.SentryIssueProjectsAssignApi.as_view(),
-         name="sentry-issues-assign-projects"),
-    path("products/<int:pk>/sentry-projects/", ProductMappingApi.as_view(mappable_key=SENTRY_PROJECTS.key),
-         name="product-sentry-projects"),
+    path(
+        "sentry/issues/assign-projects/",
+        api.SentryIssueProjectsAssignApi.as_view(),
+        name="sentry-issues-assign-projects",
+    ),
+    path(
+        "products/<int:pk>/sentry-projects/",
+        ProductMappingApi.as_view(mappable_key=SENTRY_PROJECTS.key),
+        name="product-sentry-projects",
+    ),
     path("products/<int:pk>/stats/", api.ProductStatsApi.as_view(), name="product-stats"),
     *router.urls,
 ]

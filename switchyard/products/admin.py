@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from switchyard.accounts.admin import OrganizationScopedAdmin
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.products import services
+from switchyard.products.admin_mapping import bulk_assign_view, open_bulk_assign_action
+from switchyard.products.mapping import mappables
 from switchyard.products.models import Product
 
 PRIORITY_COLOURS = {"critical": "#c62828", "high": "#ef6c00", "medium": "#1565c0", "low": "#607d8b"}
@@ -37,14 +41,29 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["organization", "parent", "name", "slug", "description", "priority",
-                  "owning_team", "is_active"]
+        fields = [
+            "organization",
+            "parent",
+            "name",
+            "slug",
+            "description",
+            "priority",
+            "owning_team",
+            "is_active",
+        ]
 
 
 @admin.register(Product)
 class ProductAdmin(OrganizationScopedAdmin):
     form = ProductForm
-    list_display = ["tree_name", "priority_badge", "owning_team", "is_active", "full_path"]
+    list_display = [
+        "tree_name",
+        "priority_badge",
+        "owning_team",
+        "is_active",
+        "mapped",
+        "full_path",
+    ]
     list_filter = ["priority", "owning_team", "is_active"]
     search_fields = ["name", "slug", "full_path", "description"]
     list_select_related = ["owning_team"]
@@ -59,6 +78,42 @@ class ProductAdmin(OrganizationScopedAdmin):
             "└ " if product.depth > 1 else "",
             product.name,
         )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        for index, target in enumerate(mappables()):
+            queryset = queryset.annotate(
+                **{
+                    f"figure_{index}_{n}": expression
+                    for n, expression in enumerate(target.product_figures().values())
+                }
+            )
+            queryset = queryset.annotate(
+                **{f"mapped_{index}": Count(target.product_lookup, distinct=True)}
+            )
+        return queryset
+
+    @admin.display(description="Mapped projects and figures")
+    def mapped(self, product: Product):
+        lines = []
+        for index, target in enumerate(mappables()):
+            opts = target.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            figures = ", ".join(
+                f"{label}: {getattr(product, f'figure_{index}_{n}') or 0}"
+                for n, label in enumerate(target.product_figures())
+            )
+            lines.append(
+                format_html(
+                    '<a href="{}?product__id__exact={}">{} {}</a>{}',
+                    url,
+                    product.pk,
+                    getattr(product, f"mapped_{index}"),
+                    target.label,
+                    f" ({figures})" if figures else "",
+                )
+            )
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, product: Product):
@@ -80,10 +135,13 @@ class ProductAdmin(OrganizationScopedAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in
-                ["name", "slug", "description", "priority", "owning_team", "is_active"]}
+        data = {
+            name: form.cleaned_data[name]
+            for name in ["name", "slug", "description", "priority", "owning_team", "is_active"]
+        }
         organization = (
-            form.cleaned_data.get("organization") if request.user.is_superuser
+            form.cleaned_data.get("organization")
+            if request.user.is_superuser
             else request.user.organization
         )
         if change:
@@ -93,6 +151,28 @@ class ProductAdmin(OrganizationScopedAdmin):
                 organization=organization, parent=form.cleaned_data["parent"], **data
             )
             obj.pk = created.pk
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:product_id>/assign/<slug:key>/",
+                self.admin_site.admin_view(
+                    lambda request, product_id, key: bulk_assign_view(
+                        self, request, product_id, key
+                    )
+                ),
+                name="products_product_bulk_assign",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.has_change_permission(request):
+            for target in mappables():
+                action = open_bulk_assign_action(target)
+                actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

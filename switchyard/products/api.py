@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,13 +25,26 @@ from switchyard.products.models import Priority, Product
 
 class ProductSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField()
-    owning_team_name = serializers.CharField(source="owning_team.name", default=None, read_only=True)
+    owning_team_name = serializers.CharField(
+        source="owning_team.name", default=None, read_only=True
+    )
 
     class Meta:
         model = Product
         fields = [
-            "id", "name", "slug", "description", "priority", "owning_team", "owning_team_name",
-            "is_active", "parent", "full_path", "depth", "created_at", "updated_at",
+            "id",
+            "name",
+            "slug",
+            "description",
+            "priority",
+            "owning_team",
+            "owning_team_name",
+            "is_active",
+            "parent",
+            "full_path",
+            "depth",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -75,7 +93,9 @@ class ProductFilter(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     team = django_filters.NumberFilter(field_name="owning_team_id")
     is_active = django_filters.BooleanFilter()
-    parent = django_filters.NumberFilter(method="filter_parent", label="Children of this product id")
+    parent = django_filters.NumberFilter(
+        method="filter_parent", label="Children of this product id"
+    )
     is_root = django_filters.BooleanFilter(method="filter_is_root")
 
     class Meta:
@@ -133,7 +153,8 @@ class ProductViewSet(viewsets.ModelViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "reparent", OpenApiTypes.BOOL,
+                "reparent",
+                OpenApiTypes.BOOL,
                 description="Move sub-products and mapped projects to the parent before deleting.",
             )
         ],
@@ -154,7 +175,6 @@ class ProductViewSet(viewsets.ModelViewSet):
         return Response(ProductTreeNodeSerializer(roots, many=True).data)
 
 
-
 class ProductMappingSerializer(serializers.Serializer):
     project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.SKIP)
@@ -166,8 +186,10 @@ class ProductUnmappingSerializer(serializers.Serializer):
 
 MappingResultSerializer = inline_serializer(
     "ProductMappingResult",
-    {name: serializers.ListField(child=serializers.IntegerField())
-     for name in ("assigned", "moved", "skipped", "unchanged")},
+    {
+        name: serializers.ListField(child=serializers.IntegerField())
+        for name in ("assigned", "moved", "skipped", "unchanged")
+    },
 )
 
 
@@ -181,29 +203,37 @@ class ProductMappingApi(APIView):
     mappable_key = ""
 
     def _product(self, pk) -> Product:
-        return get_object_or_404(selectors.product_list(organization=self.request.user.organization), pk=pk)
+        return get_object_or_404(
+            selectors.product_list(organization=self.request.user.organization), pk=pk
+        )
 
     @extend_schema(request=ProductMappingSerializer, responses=MappingResultSerializer)
     def post(self, request, pk):
         serializer = ProductMappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = product_map(
-            mappable=mappable(self.mappable_key), product=self._product(pk),
-            ids=serializer.validated_data["project_ids"], on_conflict=serializer.validated_data["on_conflict"],
+            mappable=mappable(self.mappable_key),
+            product=self._product(pk),
+            ids=serializer.validated_data["project_ids"],
+            on_conflict=serializer.validated_data["on_conflict"],
         )
         return Response(result.as_dict())
 
     @extend_schema(
         request=ProductUnmappingSerializer,
-        responses=inline_serializer("ProductUnmappingResult",
-                                    {"unassigned": serializers.ListField(child=serializers.IntegerField())}),
+        responses=inline_serializer(
+            "ProductUnmappingResult",
+            {"unassigned": serializers.ListField(child=serializers.IntegerField())},
+        ),
     )
     def delete(self, request, pk):
         serializer = ProductUnmappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = self._product(pk)
         unassigned = product_unmap(
-            mappable=mappable(self.mappable_key), organization=product.organization,
-            ids=serializer.validated_data["project_ids"], product=product,
+            mappable=mappable(self.mappable_key),
+            organization=product.organization,
+            ids=serializer.validated_data["project_ids"],
+            product=product,
         )
         return Response({"unassigned": unassigned})

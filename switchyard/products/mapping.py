@@ -7,7 +7,7 @@ model has a nullable ``product`` foreign key (``on_delete=PROTECT``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -33,6 +33,14 @@ class Mappable:
     group_field: str  # cards are grouped by this field (e.g. the Sentry organization slug)
     facet_field: str  # "select by ..." buttons (e.g. platform)
     ids_field: str = "project_ids"  # the API's name for a list of ids
+    # Per-product figures for the product admin: label -> expression over Product (subqueries,
+    # so that figures of several mappables don't multiply each other's joins).
+    product_figures: Callable[[], dict[str, models.Expression]] = dict
+
+    @property
+    def product_lookup(self) -> str:
+        """How Product reaches this model's rows (the reverse name of its ``product`` field)."""
+        return self.model._meta.get_field("product").related_query_name()
 
 
 _registry: dict[str, Mappable] = {}
@@ -62,22 +70,27 @@ class MappingResult:
     unchanged: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[int]]:
-        return {"assigned": self.assigned, "moved": self.moved, "skipped": self.skipped,
-                "unchanged": self.unchanged}
+        return {
+            "assigned": self.assigned,
+            "moved": self.moved,
+            "skipped": self.skipped,
+            "unchanged": self.unchanged,
+        }
 
 
 def mappable_rows(*, mappable: Mappable, organization: Organization) -> models.QuerySet:
     """An organization's rows of a mappable, with their current product."""
-    return (
-        mappable.model._default_manager.filter(**{mappable.organization_lookup: organization})
-        .select_related("product")
-    )
+    return mappable.model._default_manager.filter(
+        **{mappable.organization_lookup: organization}
+    ).select_related("product")
 
 
 def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[int]) -> list:
     ids = sorted(set(ids))
     if not ids:
-        raise ValidationFailed("Nothing selected.", fields={mappable.ids_field: ["Select at least one."]})
+        raise ValidationFailed(
+            "Nothing selected.", fields={mappable.ids_field: ["Select at least one."]}
+        )
     rows = list(mappable_rows(mappable=mappable, organization=organization).filter(pk__in=ids))
     unknown = sorted(set(ids) - {row.pk for row in rows})
     if unknown:
@@ -94,7 +107,9 @@ def product_map(
 ) -> MappingResult:
     """Map rows to ``product``; rows mapped to another product move only with ``on_conflict=move``."""
     if on_conflict not in OnConflict.values:
-        raise ValidationFailed("Bad on_conflict.", fields={"on_conflict": [f'"{on_conflict}" is not a valid choice.']})
+        raise ValidationFailed(
+            "Bad on_conflict.", fields={"on_conflict": [f'"{on_conflict}" is not a valid choice.']}
+        )
     result = MappingResult()
     for row in _rows_for_ids(mappable, product.organization, ids):
         if row.product_id is None:
@@ -113,10 +128,18 @@ def product_map(
 
 @transaction.atomic
 def product_unmap(
-    *, mappable: Mappable, organization: Organization, ids: Iterable[int], product: Product | None = None
+    *,
+    mappable: Mappable,
+    organization: Organization,
+    ids: Iterable[int],
+    product: Product | None = None,
 ) -> list[int]:
     """Remove the product of the given rows (only those mapped to ``product`` when one is given)."""
     rows = _rows_for_ids(mappable, organization, ids)
-    unmapped = [row.pk for row in rows if row.product_id and (product is None or row.product_id == product.pk)]
+    unmapped = [
+        row.pk
+        for row in rows
+        if row.product_id and (product is None or row.product_id == product.pk)
+    ]
     mappable.model._default_manager.filter(pk__in=unmapped).update(product=None)
     return unmapped

@@ -25,9 +25,13 @@ class Product(MP_Node):
     and move.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="products")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="products"
+    )
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, blank=True, help_text="Generated from the name when left blank.")
+    slug = models.SlugField(
+        max_length=200, blank=True, help_text="Generated from the name when left blank."
+    )
     description = models.TextField(blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     owning_team = models.ForeignKey(
@@ -42,7 +46,9 @@ class Product(MP_Node):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slug"], name="product_slug_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "slug"], name="product_slug_unique_per_org"
+            )
         ]
         indexes = [models.Index(fields=["organization", "priority"])]
 

@@ -28,7 +28,9 @@ def product_list_with_parent(*, organization: Organization) -> QuerySet[Product]
 
 def product_subtree(*, product: Product, include_self: bool = True) -> QuerySet[Product]:
     """A product and everything below it (materialized-path prefix match: one indexed query)."""
-    subtree = Product.objects.filter(organization_id=product.organization_id, path__startswith=product.path)
+    subtree = Product.objects.filter(
+        organization_id=product.organization_id, path__startswith=product.path
+    )
     return subtree if include_self else subtree.exclude(pk=product.pk)
 
 

@@ -103,7 +103,9 @@ def _move(product: Product, new_parent: Product | None) -> None:
 
 
 @transaction.atomic
-def product_update(*, product: Product, parent: Product | None | object = _UNSET, **changes) -> Product:
+def product_update(
+    *, product: Product, parent: Product | None | object = _UNSET, **changes
+) -> Product:
     """Change a product's fields and, when ``parent`` is given, move it with its whole subtree."""
     organization = product.organization
     owning_team = changes.get("owning_team")
@@ -117,13 +119,17 @@ def product_update(*, product: Product, parent: Product | None | object = _UNSET
     ):
         raise ValidationFailed(
             "A product cannot be moved under itself.",
-            fields={"parent": ["A product cannot be moved under itself or one of its descendants."]},
+            fields={
+                "parent": ["A product cannot be moved under itself or one of its descendants."]
+            },
         )
     if changes.get("slug"):
         _check_slug_free(organization=organization, slug=changes["slug"], exclude_id=product.pk)
     elif "slug" in changes:
         changes["slug"] = _unique_slug(
-            organization=organization, wanted=changes.get("name", product.name), exclude_id=product.pk
+            organization=organization,
+            wanted=changes.get("name", product.name),
+            exclude_id=product.pk,
         )
 
     renamed = "name" in changes and changes["name"] != product.name
@@ -160,7 +166,9 @@ def product_usage(product: Product) -> dict[str, int]:
     usage = {"sub-products": Product.objects.get_children_count(product)}
     for rel in _protected_relations():
         label = str(rel.related_model._meta.verbose_name_plural)
-        usage[label] = rel.related_model._default_manager.filter(**{rel.field.name: product}).count()
+        usage[label] = rel.related_model._default_manager.filter(
+            **{rel.field.name: product}
+        ).count()
     return {label: count for label, count in usage.items() if count}
 
 

@@ -15,19 +15,30 @@ from switchyard.sync.models import Connection, OutboxEntry, SyncRun, WebhookDeli
 class ConnectionForm(forms.ModelForm):
     base_url = forms.URLField(assume_scheme="https")
     api_token = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
         help_text="Leave blank to keep the stored token.",
     )
     webhook_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
         help_text="Leave blank to keep the stored secret.",
     )
 
     class Meta:
         model = Connection
         fields = [
-            "organization", "kind", "name", "base_url", "remote_organization", "account_email",
-            "api_token", "webhook_secret", "is_enabled", "sync_enabled", "sync_interval",
+            "organization",
+            "kind",
+            "name",
+            "base_url",
+            "remote_organization",
+            "account_email",
+            "api_token",
+            "webhook_secret",
+            "is_enabled",
+            "sync_enabled",
+            "sync_interval",
         ]
 
     def clean(self):
@@ -41,12 +52,26 @@ class ConnectionForm(forms.ModelForm):
 @admin.register(Connection)
 class ConnectionAdmin(OrganizationScopedAdmin):
     form = ConnectionForm
-    list_display = ["name", "kind", "organization", "sync_enabled", "last_sync_at", "health",
-                    "consecutive_failures"]
+    list_display = [
+        "name",
+        "kind",
+        "organization",
+        "sync_enabled",
+        "last_sync_at",
+        "health",
+        "consecutive_failures",
+    ]
     list_filter = ["kind", "sync_enabled", "is_enabled"]
     search_fields = ["name", "base_url"]
-    readonly_fields = ["uuid", "last_sync_at", "next_sync_at", "last_ok_at", "last_error_at",
-                       "last_error", "consecutive_failures"]
+    readonly_fields = [
+        "uuid",
+        "last_sync_at",
+        "next_sync_at",
+        "last_ok_at",
+        "last_error_at",
+        "last_error",
+        "consecutive_failures",
+    ]
     actions = ["sync_now", "test_connection"]
 
     @admin.display(description="Health")
@@ -75,8 +100,19 @@ class ConnectionAdmin(OrganizationScopedAdmin):
 @admin.register(SyncRun)
 class SyncRunAdmin(OrganizationScopedAdmin):
     organization_field = "connection__organization"
-    list_display = ["connection", "trigger", "full", "status", "started_at", "finished_at", "created",
-                    "updated", "unchanged", "deleted", "failed"]
+    list_display = [
+        "connection",
+        "trigger",
+        "full",
+        "status",
+        "started_at",
+        "finished_at",
+        "created",
+        "updated",
+        "unchanged",
+        "deleted",
+        "failed",
+    ]
     list_filter = ["status", "trigger", "connection__kind"]
     list_select_related = ["connection"]
 
@@ -90,8 +126,16 @@ class SyncRunAdmin(OrganizationScopedAdmin):
 @admin.register(OutboxEntry)
 class OutboxEntryAdmin(OrganizationScopedAdmin):
     organization_field = "connection__organization"
-    list_display = ["id", "operation", "connection", "ordering_key", "status", "attempts",
-                    "next_attempt_at", "last_error"]
+    list_display = [
+        "id",
+        "operation",
+        "connection",
+        "ordering_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
     list_filter = ["status", "operation", "connection__kind"]
     list_select_related = ["connection"]
     search_fields = ["ordering_key", "last_error"]
@@ -125,8 +169,15 @@ class OutboxEntryAdmin(OrganizationScopedAdmin):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(OrganizationScopedAdmin):
     organization_field = "connection__organization"
-    list_display = ["delivery_id", "connection", "event_type", "status", "attempts", "received_at",
-                    "processed_at"]
+    list_display = [
+        "delivery_id",
+        "connection",
+        "event_type",
+        "status",
+        "attempts",
+        "received_at",
+        "processed_at",
+    ]
     list_filter = ["status", "connection__kind", "event_type"]
     list_select_related = ["connection"]
 

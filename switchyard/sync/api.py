@@ -33,11 +33,31 @@ class ConnectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Connection
         fields = [
-            "id", "uuid", "kind", "name", "base_url", "remote_organization", "account_email",
-            "has_api_token", "has_webhook_secret", "webhook_url", "is_enabled", "sync_enabled",
-            "sync_interval_minutes", "last_sync_at", "next_sync_at", "last_ok_at", "last_error_at",
-            "last_error", "consecutive_failures", "waiting_changes", "failed_changes",
-            "next_retry_at", "last_run_status", "last_run_at", "created_at",
+            "id",
+            "uuid",
+            "kind",
+            "name",
+            "base_url",
+            "remote_organization",
+            "account_email",
+            "has_api_token",
+            "has_webhook_secret",
+            "webhook_url",
+            "is_enabled",
+            "sync_enabled",
+            "sync_interval_minutes",
+            "last_sync_at",
+            "next_sync_at",
+            "last_ok_at",
+            "last_error_at",
+            "last_error",
+            "consecutive_failures",
+            "waiting_changes",
+            "failed_changes",
+            "next_retry_at",
+            "last_run_status",
+            "last_run_at",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -62,13 +82,21 @@ class ConnectionWriteSerializer(serializers.Serializer):
     base_url = serializers.URLField(required=False, allow_blank=True)
     remote_organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
     account_email = serializers.EmailField(required=False, allow_blank=True)
-    api_token = serializers.CharField(required=False, allow_blank=True, write_only=True,
-                                      trim_whitespace=True, style={"input_type": "password"})
-    webhook_secret = serializers.CharField(required=False, allow_blank=True, write_only=True,
-                                           style={"input_type": "password"})
+    api_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=True,
+        style={"input_type": "password"},
+    )
+    webhook_secret = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, style={"input_type": "password"}
+    )
     is_enabled = serializers.BooleanField(required=False)
     sync_enabled = serializers.BooleanField(required=False)
-    sync_interval_minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    sync_interval_minutes = serializers.IntegerField(
+        required=False, min_value=1, max_value=7 * 24 * 60
+    )
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -92,19 +120,26 @@ class ConnectionViewSet(viewsets.ModelViewSet):
 
     def _output(self, connection: Connection, code=status.HTTP_200_OK) -> Response:
         connection = self.get_queryset().get(pk=connection.pk)
-        return Response(ConnectionSerializer(connection, context=self.get_serializer_context()).data, status=code)
+        return Response(
+            ConnectionSerializer(connection, context=self.get_serializer_context()).data,
+            status=code,
+        )
 
     @extend_schema(request=ConnectionWriteSerializer, responses={201: ConnectionSerializer})
     def create(self, request, *args, **kwargs):
         serializer = ConnectionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        connection = services.connection_create(organization=request.user.organization, **serializer.validated_data)
+        connection = services.connection_create(
+            organization=request.user.organization, **serializer.validated_data
+        )
         return self._output(connection, status.HTTP_201_CREATED)
 
     @extend_schema(request=ConnectionWriteSerializer, responses=ConnectionSerializer)
     def update(self, request, *args, **kwargs):
         connection = self.get_object()
-        serializer = ConnectionWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer = ConnectionWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         if fields.pop("kind", connection.kind) != connection.kind:
@@ -114,8 +149,9 @@ class ConnectionViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("ConnectionTest", {"ok": serializers.BooleanField(),
-                                                      "detail": serializers.CharField()}),
+        responses=inline_serializer(
+            "ConnectionTest", {"ok": serializers.BooleanField(), "detail": serializers.CharField()}
+        ),
     )
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
@@ -144,8 +180,21 @@ class SyncRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRun
         fields = [
-            "id", "connection", "connection_name", "trigger", "full", "scope", "status", "started_at",
-            "finished_at", "created", "updated", "unchanged", "deleted", "failed", "error",
+            "id",
+            "connection",
+            "connection_name",
+            "trigger",
+            "full",
+            "scope",
+            "status",
+            "started_at",
+            "finished_at",
+            "created",
+            "updated",
+            "unchanged",
+            "deleted",
+            "failed",
+            "error",
         ]
         read_only_fields = fields
 
@@ -169,8 +218,19 @@ class OutboxEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = OutboxEntry
         fields = [
-            "id", "connection", "connection_name", "operation", "ordering_key", "payload", "status",
-            "attempts", "next_attempt_at", "last_error", "result", "created_at", "delivered_at",
+            "id",
+            "connection",
+            "connection_name",
+            "operation",
+            "ordering_key",
+            "payload",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "result",
+            "created_at",
+            "delivered_at",
         ]
         read_only_fields = fields
 
@@ -209,8 +269,17 @@ class OutboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "connection", "delivery_id", "event_type", "status", "attempts",
-                  "received_at", "processed_at", "error"]
+        fields = [
+            "id",
+            "connection",
+            "delivery_id",
+            "event_type",
+            "status",
+            "attempts",
+            "received_at",
+            "processed_at",
+            "error",
+        ]
         read_only_fields = fields
 
 

@@ -19,12 +19,19 @@ class SyncCommand(BaseCommand):
         if self.kind is None:
             parser.add_argument("--kind", choices=ConnectionKind.values)
         parser.add_argument("--connection", help="only the connection with this name")
-        parser.add_argument("--test-connection", action="store_true",
-                            help="print who the credentials belong to, and exit (non-zero on failure)")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="report what would change and write nothing")
-        parser.add_argument("--force", action="store_true",
-                            help="sync even if not due or disabled; a full sync that notices deletions")
+        parser.add_argument(
+            "--test-connection",
+            action="store_true",
+            help="print who the credentials belong to, and exit (non-zero on failure)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report what would change and write nothing"
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="sync even if not due or disabled; a full sync that notices deletions",
+        )
 
     def connections(self, options):
         connections = Connection.objects.filter(is_enabled=True).select_related("organization")
@@ -54,18 +61,23 @@ class SyncCommand(BaseCommand):
                 continue
             if options["dry_run"]:
                 report = runs.connection_pull_dry_run(connection=connection)
-                self.stdout.write(f"{label}: would create {report.created}, update {report.updated}, "
-                                  f"leave {report.unchanged} unchanged (dry run: nothing written)")
+                self.stdout.write(
+                    f"{label}: would create {report.created}, update {report.updated}, "
+                    f"leave {report.unchanged} unchanged (dry run: nothing written)"
+                )
                 continue
             try:
-                run = runs.connection_pull(connection=connection, trigger=SyncRun.Trigger.COMMAND,
-                                           full=options["force"])
+                run = runs.connection_pull(
+                    connection=connection, trigger=SyncRun.Trigger.COMMAND, full=options["force"]
+                )
             except runs.SyncAlreadyRunning as error:
                 failures += 1
                 self.stderr.write(f"{label}: {error.message}")
                 continue
-            line = (f"{label}: {run.get_status_display()}: {run.created} created, {run.updated} updated, "
-                    f"{run.unchanged} unchanged, {run.deleted} deleted, {run.failed} failed")
+            line = (
+                f"{label}: {run.get_status_display()}: {run.created} created, {run.updated} updated, "
+                f"{run.unchanged} unchanged, {run.deleted} deleted, {run.failed} failed"
+            )
             if run.status == SyncRun.Status.FAILED:
                 failures += 1
                 self.stderr.write(f"{line}. {run.error}")

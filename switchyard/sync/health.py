@@ -17,7 +17,9 @@ AUTH_FAILURES_BEFORE_DISABLING = 3
 
 def connection_record_ok(*, connection: Connection) -> None:
     """The remote answered: clear the failure streak."""
-    Connection.objects.filter(pk=connection.pk).update(last_ok_at=timezone.now(), consecutive_failures=0)
+    Connection.objects.filter(pk=connection.pk).update(
+        last_ok_at=timezone.now(), consecutive_failures=0
+    )
 
 
 def connection_record_error(*, connection: Connection, error: Exception) -> None:

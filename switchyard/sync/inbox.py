@@ -35,8 +35,10 @@ def webhook_receive(
     """
     verified = kind_handlers(connection.kind).verify_webhook(connection, headers, body)
     kept = {
-        name: value for name, value in headers.items()
-        if name.lower() in KEPT_HEADERS or name.lower().endswith(("-event", "-resource", "-delivery"))
+        name: value
+        for name, value in headers.items()
+        if name.lower() in KEPT_HEADERS
+        or name.lower().endswith(("-event", "-resource", "-delivery"))
     }
     try:
         with transaction.atomic():
@@ -48,7 +50,9 @@ def webhook_receive(
                 body=body.decode("utf-8", errors="replace"),
             )
     except IntegrityError:
-        existing = WebhookDelivery.objects.get(connection=connection, delivery_id=verified.delivery_id)
+        existing = WebhookDelivery.objects.get(
+            connection=connection, delivery_id=verified.delivery_id
+        )
         logger.info("sync.webhook.duplicate", extra={"delivery": existing.pk})
         return existing, False
     transaction.on_commit(lambda: _enqueue_processing(delivery.pk))
@@ -61,14 +65,18 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
     claimable = WebhookDelivery.objects.filter(pk=delivery_id).filter(
         status__in=[WebhookDelivery.Status.RECEIVED, WebhookDelivery.Status.FAILED]
     ) | WebhookDelivery.objects.filter(
-        pk=delivery_id, status=WebhookDelivery.Status.PROCESSING, claimed_at__lt=now - PROCESSING_LEASE
+        pk=delivery_id,
+        status=WebhookDelivery.Status.PROCESSING,
+        claimed_at__lt=now - PROCESSING_LEASE,
     )
     delivery = claimable.select_related("connection").first()
     if delivery is None or delivery.attempts >= MAX_PROCESSING_ATTEMPTS:
         return None
     taken = WebhookDelivery.objects.filter(
         pk=delivery.pk, status=delivery.status, attempts=delivery.attempts
-    ).update(status=WebhookDelivery.Status.PROCESSING, claimed_at=now, attempts=delivery.attempts + 1)
+    ).update(
+        status=WebhookDelivery.Status.PROCESSING, claimed_at=now, attempts=delivery.attempts + 1
+    )
     if not taken:
         return None
     try:

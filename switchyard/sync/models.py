@@ -23,7 +23,9 @@ class Connection(models.Model):
     """One organization's account on a remote (a Sentry org, a Jira site, a Linear workspace)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="connections"
+    )
     kind = models.CharField(max_length=20, choices=ConnectionKind.choices)
     name = models.CharField(max_length=120)
     base_url = models.URLField(
@@ -33,9 +35,13 @@ class Connection(models.Model):
     remote_organization = models.CharField(
         max_length=200, blank=True, help_text="Sentry: the organization slug."
     )
-    account_email = models.EmailField(blank=True, help_text="Jira: the account email of the API token.")
+    account_email = models.EmailField(
+        blank=True, help_text="Jira: the account email of the API token."
+    )
     api_token = EncryptedTextField(blank=True, help_text="Auth token, API token or API key.")
-    webhook_secret = EncryptedTextField(blank=True, help_text="Signs the webhooks this remote sends.")
+    webhook_secret = EncryptedTextField(
+        blank=True, help_text="Signs the webhooks this remote sends."
+    )
     is_enabled = models.BooleanField(default=True)
     sync_enabled = models.BooleanField(default=True)
     sync_interval = models.DurationField(default=timedelta(minutes=15))
@@ -74,7 +80,9 @@ class SyncCursor(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["connection", "stream"], name="cursor_unique_per_stream")
+            models.UniqueConstraint(
+                fields=["connection", "stream"], name="cursor_unique_per_stream"
+            )
         ]
 
     def __str__(self) -> str:
@@ -98,7 +106,9 @@ class SyncRun(models.Model):
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.SCHEDULE)
-    full = models.BooleanField(default=False, help_text="A full sync also notices remote deletions.")
+    full = models.BooleanField(
+        default=False, help_text="A full sync also notices remote deletions."
+    )
     scope = models.CharField(max_length=200, blank=True, help_text="What was synced.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(default=timezone.now)
@@ -116,7 +126,9 @@ class SyncRun(models.Model):
         constraints = [
             # One pull at a time per connection.
             models.UniqueConstraint(
-                fields=["connection"], condition=Q(status="running"), name="one_running_sync_per_connection"
+                fields=["connection"],
+                condition=Q(status="running"),
+                name="one_running_sync_per_connection",
             )
         ]
 
@@ -138,7 +150,9 @@ class OutboxEntry(models.Model):
         DISMISSED = "dismissed", "Dismissed"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outbox")
-    operation = models.CharField(max_length=80, help_text="Registered operation, e.g. tracker.create_ticket.")
+    operation = models.CharField(
+        max_length=80, help_text="Registered operation, e.g. tracker.create_ticket."
+    )
     ordering_key = models.CharField(max_length=200, db_index=True)
     payload = models.JSONField(default=dict)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

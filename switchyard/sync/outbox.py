@@ -68,7 +68,9 @@ def outbox_add(
 
 def _is_blocked(entry: OutboxEntry) -> bool:
     return OutboxEntry.objects.filter(
-        ordering_key=entry.ordering_key, connection_id=entry.connection_id, id__lt=entry.id,
+        ordering_key=entry.ordering_key,
+        connection_id=entry.connection_id,
+        id__lt=entry.id,
         status__in=UNDELIVERED,
     ).exists()
 
@@ -86,9 +88,9 @@ def _claim(entry_id: int) -> OutboxEntry | None:
         return None
     if _is_blocked(entry):
         return None
-    claimed = OutboxEntry.objects.filter(pk=entry.pk, status=entry.status, claimed_at=entry.claimed_at).update(
-        status=OutboxEntry.Status.IN_FLIGHT, claimed_at=now, attempts=entry.attempts + 1
-    )
+    claimed = OutboxEntry.objects.filter(
+        pk=entry.pk, status=entry.status, claimed_at=entry.claimed_at
+    ).update(status=OutboxEntry.Status.IN_FLIGHT, claimed_at=now, attempts=entry.attempts + 1)
     if not claimed:
         return None
     entry.refresh_from_db()
@@ -140,15 +142,22 @@ def _record_failure(entry: OutboxEntry, error: Exception) -> None:
     health.connection_record_error(connection=entry.connection, error=error)
     logger.warning(
         "sync.outbox.failed",
-        extra={"entry": entry.pk, "operation": entry.operation, "status": entry.status,
-               "attempts": entry.attempts, "error": entry.last_error},
+        extra={
+            "entry": entry.pk,
+            "operation": entry.operation,
+            "status": entry.status,
+            "attempts": entry.attempts,
+            "error": entry.last_error,
+        },
     )
 
 
 def _enqueue_next(entry: OutboxEntry) -> None:
     following = (
         OutboxEntry.objects.filter(
-            connection_id=entry.connection_id, ordering_key=entry.ordering_key, id__gt=entry.id,
+            connection_id=entry.connection_id,
+            ordering_key=entry.ordering_key,
+            id__gt=entry.id,
             status=OutboxEntry.Status.PENDING,
         )
         .order_by("id")
@@ -176,7 +185,9 @@ def outbox_retry(*, entry: OutboxEntry) -> OutboxEntry:
 def outbox_dismiss(*, entry: OutboxEntry) -> OutboxEntry:
     """Give up on a change that will not be delivered; the changes behind it go ahead."""
     if entry.status in (OutboxEntry.Status.DELIVERED, OutboxEntry.Status.IN_FLIGHT):
-        raise DomainError(f"This change is {entry.get_status_display().lower()}; it cannot be dismissed.")
+        raise DomainError(
+            f"This change is {entry.get_status_display().lower()}; it cannot be dismissed."
+        )
     entry.status = OutboxEntry.Status.DISMISSED
     entry.save(update_fields=["status"])
     _enqueue_next(entry)

@@ -38,16 +38,31 @@ class RunRecorder:
     full: bool
     scopes: list[str] = field(default_factory=list)
 
-    def count(self, *, created: int = 0, updated: int = 0, unchanged: int = 0, deleted: int = 0,
-              failed: int = 0) -> None:
-        for name, value in (("created", created), ("updated", updated), ("unchanged", unchanged),
-                            ("deleted", deleted), ("failed", failed)):
+    def count(
+        self,
+        *,
+        created: int = 0,
+        updated: int = 0,
+        unchanged: int = 0,
+        deleted: int = 0,
+        failed: int = 0,
+    ) -> None:
+        for name, value in (
+            ("created", created),
+            ("updated", updated),
+            ("unchanged", unchanged),
+            ("deleted", deleted),
+            ("failed", failed),
+        ):
             setattr(self.run, name, getattr(self.run, name) + value)
         self.run.heartbeat_at = timezone.now()
         SyncRun.objects.filter(pk=self.run.pk).update(
-            created=F("created") + created, updated=F("updated") + updated,
-            unchanged=F("unchanged") + unchanged, deleted=F("deleted") + deleted,
-            failed=F("failed") + failed, heartbeat_at=self.run.heartbeat_at,
+            created=F("created") + created,
+            updated=F("updated") + updated,
+            unchanged=F("unchanged") + unchanged,
+            deleted=F("deleted") + deleted,
+            failed=F("failed") + failed,
+            heartbeat_at=self.run.heartbeat_at,
         )
 
     def add_scope(self, scope: str) -> None:
@@ -91,8 +106,9 @@ def _retry_delay(failures: int, interval: timedelta) -> timedelta:
     return timedelta(seconds=random.uniform(seconds / 2, seconds))
 
 
-def connection_pull(*, connection: Connection, trigger: str = SyncRun.Trigger.SCHEDULE,
-                    full: bool = False) -> SyncRun:
+def connection_pull(
+    *, connection: Connection, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = False
+) -> SyncRun:
     """Pull what changed on the remote into local rows, recorded as one SyncRun."""
     run = _start_run(connection=connection, trigger=trigger, full=full)
     recorder = RunRecorder(run=run, connection=connection, full=full)
@@ -108,7 +124,9 @@ def connection_pull(*, connection: Connection, trigger: str = SyncRun.Trigger.SC
     except Exception as error:
         run.status, run.error = SyncRun.Status.FAILED, health.describe_error(error)
         _finish(run, recorder)
-        Connection.objects.filter(pk=connection.pk).update(last_error_at=now(), last_error=run.error)
+        Connection.objects.filter(pk=connection.pk).update(
+            last_error_at=now(), last_error=run.error
+        )
         raise
     else:
         run.status = SyncRun.Status.SUCCEEDED

@@ -44,9 +44,9 @@ def schedule_due_work() -> ScheduledWork:
     for connection in due_connections():
         # Claim the slot so that a second scheduler (or the next tick) does not enqueue it again;
         # the pull itself sets the real next time when it finishes.
-        claimed = Connection.objects.filter(pk=connection.pk, next_sync_at=connection.next_sync_at).update(
-            next_sync_at=timezone.now() + connection.sync_interval
-        )
+        claimed = Connection.objects.filter(
+            pk=connection.pk, next_sync_at=connection.next_sync_at
+        ).update(next_sync_at=timezone.now() + connection.sync_interval)
         if claimed:
             enqueue_pull(connection=connection, trigger=SyncRun.Trigger.SCHEDULE)
             pulls += 1

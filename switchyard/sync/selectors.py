@@ -16,7 +16,9 @@ def connection_list(*, organization: Organization) -> QuerySet[Connection]:
         .annotate(
             waiting_changes=Count("outbox", filter=Q(outbox__status=OutboxEntry.Status.PENDING)),
             failed_changes=Count("outbox", filter=Q(outbox__status=OutboxEntry.Status.FAILED)),
-            next_retry_at=Min("outbox__next_attempt_at", filter=Q(outbox__status=OutboxEntry.Status.PENDING)),
+            next_retry_at=Min(
+                "outbox__next_attempt_at", filter=Q(outbox__status=OutboxEntry.Status.PENDING)
+            ),
             last_run_status=Subquery(last_run.values("status")[:1]),
             last_run_at=Subquery(last_run.values("started_at")[:1]),
         )
@@ -25,7 +27,9 @@ def connection_list(*, organization: Organization) -> QuerySet[Connection]:
 
 
 def sync_run_list(*, organization: Organization) -> QuerySet[SyncRun]:
-    return SyncRun.objects.filter(connection__organization=organization).select_related("connection")
+    return SyncRun.objects.filter(connection__organization=organization).select_related(
+        "connection"
+    )
 
 
 def outbox_list(*, organization: Organization) -> QuerySet[OutboxEntry]:
@@ -37,4 +41,6 @@ def outbox_list(*, organization: Organization) -> QuerySet[OutboxEntry]:
 
 
 def webhook_delivery_list(*, organization: Organization) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(connection__organization=organization).select_related("connection")
+    return WebhookDelivery.objects.filter(connection__organization=organization).select_related(
+        "connection"
+    )

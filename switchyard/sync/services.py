@@ -27,7 +27,7 @@ MIN_SYNC_INTERVAL = timedelta(minutes=1)
 
 def _validate(connection: Connection) -> None:
     errors = {
-        name: ["This field is required for a {} connection.".format(connection.get_kind_display())]
+        name: [f"This field is required for a {connection.get_kind_display()} connection."]
         for name in REQUIRED_FIELDS[connection.kind]
         if not getattr(connection, name)
     }
@@ -70,8 +70,11 @@ def connection_update(*, connection: Connection, **fields) -> Connection:
     return connection
 
 
-def connection_sync_now(*, connection: Connection, full: bool = False,
-                        trigger: str = SyncRun.Trigger.MANUAL) -> None:
+def connection_sync_now(
+    *, connection: Connection, full: bool = False, trigger: str = SyncRun.Trigger.MANUAL
+) -> None:
     """Queue a pull at once, whatever the schedule says."""
-    Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now() + connection.sync_interval)
+    Connection.objects.filter(pk=connection.pk).update(
+        next_sync_at=timezone.now() + connection.sync_interval
+    )
     transaction.on_commit(lambda: enqueue_pull(connection=connection, trigger=trigger, full=full))

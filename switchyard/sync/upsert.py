@@ -31,7 +31,9 @@ def bulk_upsert(
     if not rows:
         return UpsertCounts()
 
-    attnames = {name: model._meta.get_field(name).attname for name in [*unique_fields, *update_fields]}
+    attnames = {
+        name: model._meta.get_field(name).attname for name in [*unique_fields, *update_fields]
+    }
     lookup = models.Q()
     # All rows of a page share every unique field but the last (e.g. connection); filter on that.
     *scope_fields, last = unique_fields

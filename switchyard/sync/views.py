@@ -22,9 +22,13 @@ def webhook_endpoint(request: HttpRequest, kind: str, connection_uuid) -> JsonRe
     if connection is None:
         return JsonResponse({"detail": "Unknown webhook."}, status=404)
     try:
-        delivery, created = webhook_receive(connection=connection, headers=request.headers, body=request.body)
+        delivery, created = webhook_receive(
+            connection=connection, headers=request.headers, body=request.body
+        )
     except WebhookRejected as rejection:
-        logger.warning("sync.webhook.rejected", extra={"connection": connection.pk, "reason": str(rejection)})
+        logger.warning(
+            "sync.webhook.rejected", extra={"connection": connection.pk, "reason": str(rejection)}
+        )
         return JsonResponse({"detail": str(rejection)}, status=401)
     return JsonResponse(
         {"delivery": delivery.delivery_id, "status": "accepted" if created else "duplicate"},

@@ -1,13 +1,20 @@
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from switchyard.accounts.tests.factories import PASSWORD, CustomerFactory, UserFactory, VendorFactory
+from switchyard.accounts.tests.factories import (
+    PASSWORD,
+    CustomerFactory,
+    UserFactory,
+    VendorFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, username, password=PASSWORD):
-    return client.post("/api/auth/login/", {"username": username, "password": password}, format="json")
+    return client.post(
+        "/api/auth/login/", {"username": username, "password": password}, format="json"
+    )
 
 
 def test_login_returns_a_token_and_the_user_with_role_and_organization(api_client):
@@ -19,7 +26,9 @@ def test_login_returns_a_token_and_the_user_with_role_and_organization(api_clien
     assert len(body["token"]) == 40
     assert body["user"]["role"] == "vendor"
     assert body["user"]["organization"] == {
-        "id": vendor.organization.pk, "name": vendor.organization.name, "slug": vendor.organization.slug,
+        "id": vendor.organization.pk,
+        "name": vendor.organization.name,
+        "slug": vendor.organization.slug,
     }
     assert body["user"]["vendor"] == {"id": vendor.pk, "name": "Swift Couriers"}
 
@@ -38,7 +47,9 @@ def test_wrong_password_and_missing_fields_are_400(api_client):
     user = UserFactory()
     response = login(api_client, user.username, "nope")
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Unable to log in with the provided credentials."]}
+    assert response.json() == {
+        "non_field_errors": ["Unable to log in with the provided credentials."]
+    }
     response = api_client.post("/api/auth/login/", {"username": user.username}, format="json")
     assert response.status_code == 400
     assert response.json() == {"password": ["This field is required."]}

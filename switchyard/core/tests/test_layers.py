@@ -28,7 +28,9 @@ def imported_apps(path: Path) -> set[str]:
             names.add(node.module)
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-    return {name.split(".")[1] for name in names if name.startswith("switchyard.") and name.count(".")}
+    return {
+        name.split(".")[1] for name in names if name.startswith("switchyard.") and name.count(".")
+    }
 
 
 def test_apps_import_only_downwards():

@@ -75,7 +75,9 @@ class MonitoringConnector(Protocol):
 
     def iter_projects(self) -> Iterator[RemoteProject]: ...
 
-    def iter_issues(self, *, seen_since: datetime | None, every_status: bool) -> Iterator[RemoteIssue]: ...
+    def iter_issues(
+        self, *, seen_since: datetime | None, every_status: bool
+    ) -> Iterator[RemoteIssue]: ...
 
     def set_status(self, external_id: str, status: str) -> RemoteIssue: ...
 
@@ -83,7 +85,9 @@ class MonitoringConnector(Protocol):
 
     def assign(self, external_id: str, email: str | None) -> RemoteIssue: ...
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> tuple[str, str]:
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secret: str
+    ) -> tuple[str, str]:
         """(delivery id, event type) of a verified delivery; raises WebhookInvalid."""
         ...
 

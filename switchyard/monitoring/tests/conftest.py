@@ -31,6 +31,11 @@ def admin():
 @pytest.fixture
 def sentry_connection(admin, fake_sentry) -> Connection:
     return Connection.objects.create(
-        organization=admin.organization, kind="sentry", name="Sentry", base_url=SENTRY_URL,
-        remote_organization="acme", api_token=fake_sentry.token, webhook_secret="sentry-client-secret",
+        organization=admin.organization,
+        kind="sentry",
+        name="Sentry",
+        base_url=SENTRY_URL,
+        remote_organization="acme",
+        api_token=fake_sentry.token,
+        webhook_secret="sentry-client-secret",
     )

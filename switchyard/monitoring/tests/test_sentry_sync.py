@@ -11,7 +11,9 @@ from switchyard.sync.scheduler import schedule_due_work
 pytestmark = pytest.mark.django_db
 
 
-def test_sync_sentry_brings_in_projects_and_issues_and_a_second_run_changes_nothing(fake_sentry, sentry_connection, capsys):
+def test_sync_sentry_brings_in_projects_and_issues_and_a_second_run_changes_nothing(
+    fake_sentry, sentry_connection, capsys
+):
     call_command("sync_sentry")
     assert SentryProject.objects.count() == 4
     assert SentryIssue.objects.count() == 30
@@ -28,7 +30,9 @@ def test_sync_sentry_brings_in_projects_and_issues_and_a_second_run_changes_noth
     assert (second.created, second.updated, second.unchanged, second.deleted) == (0, 0, 34, 0)
 
 
-def test_incremental_pull_asks_only_for_issues_seen_since_the_cursor(fake_sentry, sentry_connection):
+def test_incremental_pull_asks_only_for_issues_seen_since_the_cursor(
+    fake_sentry, sentry_connection
+):
     call_command("sync_sentry")
     fake_sentry.requests.clear()
     call_command("sync_sentry")
@@ -36,7 +40,9 @@ def test_incremental_pull_asks_only_for_issues_seen_since_the_cursor(fake_sentry
     assert issue_requests and "lastSeen:>=" in issue_requests[0].param("query")
 
 
-def test_dry_run_writes_nothing_and_test_connection_says_who(fake_sentry, sentry_connection, capsys):
+def test_dry_run_writes_nothing_and_test_connection_says_who(
+    fake_sentry, sentry_connection, capsys
+):
     call_command("sync_sentry", "--dry-run")
     assert "would create 34" in capsys.readouterr().out
     assert not SentryIssue.objects.exists() and not SyncRun.objects.exists()
@@ -56,7 +62,9 @@ def test_a_full_sync_marks_issues_deleted_in_sentry(fake_sentry, sentry_connecti
     gone = next(iter(fake_sentry.issues))
     with fake_sentry.lock:
         del fake_sentry.issues[gone]
-        fake_sentry._by_last_seen = [entry for entry in fake_sentry._by_last_seen if -entry[1] != gone]
+        fake_sentry._by_last_seen = [
+            entry for entry in fake_sentry._by_last_seen if -entry[1] != gone
+        ]
     call_command("sync_sentry", "--force")
     assert SentryIssue.objects.get(external_id=str(gone)).is_deleted
 
@@ -68,27 +76,40 @@ def test_rate_limit_in_the_middle_of_a_pull_still_completes(fake_sentry, sentry_
     assert len(fake_sentry.requests_to("GET", r"/organizations/acme/issues/$")) >= 2
 
 
-def test_a_webhook_for_a_resolved_issue_updates_it(client, fake_sentry, sentry_connection, django_capture_on_commit_callbacks):
+def test_a_webhook_for_a_resolved_issue_updates_it(
+    client, fake_sentry, sentry_connection, django_capture_on_commit_callbacks
+):
     call_command("sync_sentry")
     issue = SentryIssue.objects.filter(status="unresolved").first()
     fake_sentry.resolve_issue(issue.external_id)
-    headers, body = fake_sentry.build_webhook("issue.resolved", issue_id=issue.external_id,
-                                              secret=sentry_connection.webhook_secret)
+    headers, body = fake_sentry.build_webhook(
+        "issue.resolved", issue_id=issue.external_id, secret=sentry_connection.webhook_secret
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/api/webhooks/sentry/{sentry_connection.uuid}/", data=body,
-                               content_type="application/json", headers=headers)
+        response = client.post(
+            f"/api/webhooks/sentry/{sentry_connection.uuid}/",
+            data=body,
+            content_type="application/json",
+            headers=headers,
+        )
     assert response.status_code == 202
     issue.refresh_from_db()
     assert issue.status == "resolved"
     assert WebhookDelivery.objects.get().status == "processed"
 
     headers["Sentry-Hook-Signature"] = "0" * 64
-    response = client.post(f"/api/webhooks/sentry/{sentry_connection.uuid}/", data=body,
-                           content_type="application/json", headers=headers)
+    response = client.post(
+        f"/api/webhooks/sentry/{sentry_connection.uuid}/",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 401
 
 
-def test_resolving_here_reaches_sentry_once_it_is_back(fake_sentry, sentry_connection, client_for, admin, django_capture_on_commit_callbacks):
+def test_resolving_here_reaches_sentry_once_it_is_back(
+    fake_sentry, sentry_connection, client_for, admin, django_capture_on_commit_callbacks
+):
     call_command("sync_sentry")
     issue = SentryIssue.objects.filter(status="unresolved").first()
     fake_sentry.fail_next(503, times=3, method="PUT")

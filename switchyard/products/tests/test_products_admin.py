@@ -17,7 +17,9 @@ def org_admin():
 
 @pytest.fixture
 def tree(org_admin):
-    root = ProductFactory(organization=org_admin.organization, name="E-commerce Platform", priority="critical")
+    root = ProductFactory(
+        organization=org_admin.organization, name="E-commerce Platform", priority="critical"
+    )
     checkout = ProductFactory(parent=root, name="Checkout")
     return {"root": root, "checkout": checkout}
 
@@ -46,8 +48,15 @@ def test_admin_creates_and_moves_through_the_service(client, org_admin, tree):
     client.force_login(org_admin)
     response = client.post(
         "/admin/products/product/add/",
-        {"name": "Payments", "slug": "", "description": "", "priority": "high",
-         "owning_team": team.pk, "parent": tree["checkout"].pk, "is_active": "on"},
+        {
+            "name": "Payments",
+            "slug": "",
+            "description": "",
+            "priority": "high",
+            "owning_team": team.pk,
+            "parent": tree["checkout"].pk,
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     payments = Product.objects.get(name="Payments")
@@ -56,8 +65,15 @@ def test_admin_creates_and_moves_through_the_service(client, org_admin, tree):
 
     response = client.post(
         f"/admin/products/product/{payments.pk}/change/",
-        {"name": "Payments", "slug": "payments", "description": "", "priority": "high",
-         "owning_team": team.pk, "parent": "", "is_active": "on"},
+        {
+            "name": "Payments",
+            "slug": "payments",
+            "description": "",
+            "priority": "high",
+            "owning_team": team.pk,
+            "parent": "",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     assert Product.objects.get(pk=payments.pk).full_path == "Payments"
@@ -65,6 +81,8 @@ def test_admin_creates_and_moves_through_the_service(client, org_admin, tree):
 
 def test_deleting_a_product_with_children_is_refused_in_admin(client, org_admin, tree):
     client.force_login(org_admin)
-    response = client.post(f"/admin/products/product/{tree['root'].pk}/delete/", {"post": "yes"}, follow=True)
+    response = client.post(
+        f"/admin/products/product/{tree['root'].pk}/delete/", {"post": "yes"}, follow=True
+    )
     assert "still has 1 sub-products" in response.content.decode()
     assert Product.objects.filter(pk=tree["root"].pk).exists()

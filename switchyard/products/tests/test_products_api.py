@@ -46,7 +46,12 @@ def test_anonymous_gets_401(api_client, tree):
 def test_customer_cannot_write_or_read_products(client_for, tree):
     customer = client_for(CustomerFactory())
     assert customer.post("/api/products/", {"name": "X"}, format="json").status_code == 403
-    assert customer.patch(f"/api/products/{tree['checkout'].pk}/", {"name": "Y"}, format="json").status_code == 403
+    assert (
+        customer.patch(
+            f"/api/products/{tree['checkout'].pk}/", {"name": "Y"}, format="json"
+        ).status_code
+        == 403
+    )
     assert customer.delete(f"/api/products/{tree['payments'].pk}/").status_code == 403
     assert customer.get("/api/products/").status_code == 403
     assert Product.objects.get(pk=tree["checkout"].pk).name == "Checkout"
@@ -64,7 +69,12 @@ def test_staff_of_another_organization_get_404(client_for, tree):
     outsider_admin = client_for(AdminFactory())
     checkout = tree["checkout"]
     assert outsider_admin.get(f"/api/products/{checkout.pk}/").status_code == 404
-    assert outsider_admin.patch(f"/api/products/{checkout.pk}/", {"name": "Pwned"}, format="json").status_code == 404
+    assert (
+        outsider_admin.patch(
+            f"/api/products/{checkout.pk}/", {"name": "Pwned"}, format="json"
+        ).status_code
+        == 404
+    )
     assert outsider_admin.delete(f"/api/products/{checkout.pk}/").status_code == 404
     assert outsider_admin.get("/api/products/").json()["count"] == 0
     assert outsider_admin.get("/api/products/tree/").json() == []
@@ -78,7 +88,12 @@ def test_admin_creates_a_product_under_a_parent(client_for, admin, org, tree):
     team = TeamFactory(organization=org, name="Payments team")
     response = client_for(admin).post(
         "/api/products/",
-        {"name": "Refunds", "parent": tree["payments"].pk, "priority": "high", "owning_team": team.pk},
+        {
+            "name": "Refunds",
+            "parent": tree["payments"].pk,
+            "priority": "high",
+            "owning_team": team.pk,
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -103,7 +118,11 @@ def test_moving_a_product_takes_its_subtree_and_updates_paths(client_for, admin,
 
 def test_moving_to_the_top_level_and_renaming(client_for, admin, tree):
     client = client_for(admin)
-    response = client.patch(f"/api/products/{tree['checkout'].pk}/", {"parent": None, "name": "Checkout v2"}, format="json")
+    response = client.patch(
+        f"/api/products/{tree['checkout'].pk}/",
+        {"parent": None, "name": "Checkout v2"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["full_path"] == "Checkout v2"
     assert response.json()["parent"] is None
@@ -136,7 +155,10 @@ def test_delete_with_children_is_refused_then_reparented_on_request(client_for, 
 def test_deleting_a_root_with_reparent_makes_children_roots(client_for, admin, tree):
     response = client_for(admin).delete(f"/api/products/{tree['platform'].pk}/?reparent=1")
     assert response.status_code == 204
-    assert set(Product.objects.filter(depth=1).values_list("name", flat=True)) == {"Catalog", "Checkout"}
+    assert set(Product.objects.filter(depth=1).values_list("name", flat=True)) == {
+        "Catalog",
+        "Checkout",
+    }
     assert Product.objects.get(pk=tree["payments"].pk).full_path == "Checkout > Payments"
 
 
@@ -155,7 +177,9 @@ def test_missing_name(client_for, admin):
 
 
 def test_unknown_priority(client_for, admin):
-    response = client_for(admin).post("/api/products/", {"name": "X", "priority": "urgent"}, format="json")
+    response = client_for(admin).post(
+        "/api/products/", {"name": "X", "priority": "urgent"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"priority": ['"urgent" is not a valid choice.']}
     assert not Product.objects.exists()
@@ -163,16 +187,22 @@ def test_unknown_priority(client_for, admin):
 
 def test_parent_from_another_organization(client_for, admin):
     foreign = ProductFactory(name="Theirs")
-    response = client_for(admin).post("/api/products/", {"name": "X", "parent": foreign.pk}, format="json")
+    response = client_for(admin).post(
+        "/api/products/", {"name": "X", "parent": foreign.pk}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"parent": [f'Invalid pk "{foreign.pk}" - object does not exist.']}
 
 
 def test_team_from_another_organization(client_for, admin):
     foreign_team = TeamFactory()
-    response = client_for(admin).post("/api/products/", {"name": "X", "owning_team": foreign_team.pk}, format="json")
+    response = client_for(admin).post(
+        "/api/products/", {"name": "X", "owning_team": foreign_team.pk}, format="json"
+    )
     assert response.status_code == 400
-    assert response.json() == {"owning_team": [f'Invalid pk "{foreign_team.pk}" - object does not exist.']}
+    assert response.json() == {
+        "owning_team": [f'Invalid pk "{foreign_team.pk}" - object does not exist.']
+    }
 
 
 @pytest.mark.parametrize("target", ["checkout", "payments"])
@@ -181,12 +211,19 @@ def test_cycle_in_the_tree(client_for, admin, tree, target):
         f"/api/products/{tree['checkout'].pk}/", {"parent": tree[target].pk}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"parent": ["A product cannot be moved under itself or one of its descendants."]}
-    assert Product.objects.get(pk=tree["payments"].pk).full_path == "E-commerce Platform > Checkout > Payments"
+    assert response.json() == {
+        "parent": ["A product cannot be moved under itself or one of its descendants."]
+    }
+    assert (
+        Product.objects.get(pk=tree["payments"].pk).full_path
+        == "E-commerce Platform > Checkout > Payments"
+    )
 
 
 def test_duplicate_slug(client_for, admin, tree):
-    response = client_for(admin).post("/api/products/", {"name": "Other", "slug": "checkout"}, format="json")
+    response = client_for(admin).post(
+        "/api/products/", {"name": "Other", "slug": "checkout"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"slug": ["A product with this slug already exists."]}
 

@@ -47,7 +47,9 @@ class MemoryRemote:
         if not hmac.compare_digest(given, sign(connection.webhook_secret, body)):
             raise WebhookRejected("Bad signature.")
         payload = json.loads(body)
-        return VerifiedWebhook(delivery_id=headers.get("X-Test-Delivery", ""), event_type=payload["event"])
+        return VerifiedWebhook(
+            delivery_id=headers.get("X-Test-Delivery", ""), event_type=payload["event"]
+        )
 
     def apply(self, delivery) -> bool:
         payload = json.loads(delivery.body)
@@ -66,9 +68,14 @@ class MemoryRemote:
 def remote(monkeypatch) -> MemoryRemote:
     memory = MemoryRemote()
     monkeypatch.setitem(
-        registry._kinds, "jira",
-        KindHandlers(pull=memory.pull, test_connection=memory.test_connection,
-                     verify_webhook=memory.verify, apply_webhook=memory.apply),
+        registry._kinds,
+        "jira",
+        KindHandlers(
+            pull=memory.pull,
+            test_connection=memory.test_connection,
+            verify_webhook=memory.verify,
+            apply_webhook=memory.apply,
+        ),
     )
     monkeypatch.setitem(registry._operations, "test.push", memory.deliver)
     return memory
@@ -82,7 +89,11 @@ def admin():
 @pytest.fixture
 def connection(admin) -> Connection:
     return Connection.objects.create(
-        organization=admin.organization, kind="jira", name="Jira", base_url="https://acme.atlassian.net",
-        account_email="bot@example.com", api_token="secret-token", webhook_secret="hook-secret",
+        organization=admin.organization,
+        kind="jira",
+        name="Jira",
+        base_url="https://acme.atlassian.net",
+        account_email="bot@example.com",
+        api_token="secret-token",
+        webhook_secret="hook-secret",
     )
-

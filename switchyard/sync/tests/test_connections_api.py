@@ -11,10 +11,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_never_returns_secrets_and_stores_them_encrypted(client_for, admin):
-    response = client_for(admin).post("/api/connections/", {
-        "kind": "sentry", "name": "Sentry", "remote_organization": "acme",
-        "api_token": "sntrys_very_secret", "webhook_secret": "whsec_123", "sync_interval_minutes": 5,
-    }, format="json")
+    response = client_for(admin).post(
+        "/api/connections/",
+        {
+            "kind": "sentry",
+            "name": "Sentry",
+            "remote_organization": "acme",
+            "api_token": "sntrys_very_secret",
+            "webhook_secret": "whsec_123",
+            "sync_interval_minutes": 5,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert "sntrys_very_secret" not in response.content.decode()
@@ -33,7 +41,11 @@ def test_create_never_returns_secrets_and_stores_them_encrypted(client_for, admi
 
 def test_each_kind_names_what_it_is_missing(client_for, admin):
     api = client_for(admin)
-    response = api.post("/api/connections/", {"kind": "jira", "name": "Jira", "base_url": "https://acme.atlassian.net"}, format="json")
+    response = api.post(
+        "/api/connections/",
+        {"kind": "jira", "name": "Jira", "base_url": "https://acme.atlassian.net"},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json() == {
         "account_email": ["This field is required for a Jira Cloud connection."],
@@ -41,20 +53,33 @@ def test_each_kind_names_what_it_is_missing(client_for, admin):
     }
     response = api.post("/api/connections/", {"kind": "gitlab", "name": "x"}, format="json")
     assert response.json() == {"kind": ['"gitlab" is not a valid choice.']}
-    response = api.post("/api/connections/", {"kind": "linear", "name": "L", "api_token": "k", "sync_interval_minutes": 0}, format="json")
-    assert response.json() == {"sync_interval_minutes": ["Ensure this value is greater than or equal to 1."]}
+    response = api.post(
+        "/api/connections/",
+        {"kind": "linear", "name": "L", "api_token": "k", "sync_interval_minutes": 0},
+        format="json",
+    )
+    assert response.json() == {
+        "sync_interval_minutes": ["Ensure this value is greater than or equal to 1."]
+    }
     assert not Connection.objects.exists()
 
 
 def test_updating_with_a_blank_token_keeps_the_stored_one(client_for, admin, connection):
-    response = client_for(admin).patch(f"/api/connections/{connection.pk}/", {"api_token": "", "name": "Jira Cloud"}, format="json")
+    response = client_for(admin).patch(
+        f"/api/connections/{connection.pk}/", {"api_token": "", "name": "Jira Cloud"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     connection.refresh_from_db()
     assert connection.api_token == "secret-token" and connection.name == "Jira Cloud"
 
 
 def test_only_org_admins_manage_connections_and_only_their_own(client_for, connection):
-    assert client_for(UserFactory(organization=connection.organization)).get("/api/connections/").status_code == 403
+    assert (
+        client_for(UserFactory(organization=connection.organization))
+        .get("/api/connections/")
+        .status_code
+        == 403
+    )
     outsider = client_for(AdminFactory())
     assert outsider.get(f"/api/connections/{connection.pk}/").status_code == 404
     assert outsider.post(f"/api/connections/{connection.pk}/sync/").status_code == 404
@@ -66,16 +91,24 @@ def test_only_org_admins_manage_connections_and_only_their_own(client_for, conne
 
 def test_test_connection_says_who_or_why(client_for, admin, remote, connection):
     api = client_for(admin)
-    assert api.post(f"/api/connections/{connection.pk}/test/").json() == {"ok": True, "detail": "bot@example.com"}
+    assert api.post(f"/api/connections/{connection.pk}/test/").json() == {
+        "ok": True,
+        "detail": "bot@example.com",
+    }
     remote.failures = [RemoteUnauthorized("Jira answered 401 to GET /rest/api/3/myself")]
     assert api.post(f"/api/connections/{connection.pk}/test/").json() == {
-        "ok": False, "detail": "Authentication failed: check the token (Jira answered 401 to GET /rest/api/3/myself).",
+        "ok": False,
+        "detail": "Authentication failed: check the token (Jira answered 401 to GET /rest/api/3/myself).",
     }
 
 
-def test_sync_now_queues_a_pull(client_for, admin, remote, connection, django_capture_on_commit_callbacks):
+def test_sync_now_queues_a_pull(
+    client_for, admin, remote, connection, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(admin).post(f"/api/connections/{connection.pk}/sync/", {"full": True}, format="json")
+        response = client_for(admin).post(
+            f"/api/connections/{connection.pk}/sync/", {"full": True}, format="json"
+        )
     assert response.status_code == 202
     run = SyncRun.objects.get()
     assert (run.trigger, run.full, run.status) == ("manual", True, "succeeded")

@@ -13,11 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 def add(connection, key="thing:1", **payload):
-    return outbox_add(connection=connection, operation_name="test.push", ordering_key=key, payload=payload)
+    return outbox_add(
+        connection=connection, operation_name="test.push", ordering_key=key, payload=payload
+    )
 
 
 def make_due(entry):
-    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
 def test_a_change_is_delivered_after_commit(remote, connection, django_capture_on_commit_callbacks):
@@ -37,12 +41,19 @@ def test_a_rolled_back_change_leaves_nothing_to_deliver(remote, connection):
 
 
 def test_no_change_is_sent_back_to_the_connection_it_came_from(remote, connection):
-    entry = outbox_add(connection=connection, operation_name="test.push", ordering_key="k",
-                       payload={}, origin=connection)
+    entry = outbox_add(
+        connection=connection,
+        operation_name="test.push",
+        ordering_key="k",
+        payload={},
+        origin=connection,
+    )
     assert entry is None and not OutboxEntry.objects.exists()
 
 
-def test_a_remote_that_is_down_gets_the_change_once_it_is_back(remote, connection, django_capture_on_commit_callbacks):
+def test_a_remote_that_is_down_gets_the_change_once_it_is_back(
+    remote, connection, django_capture_on_commit_callbacks
+):
     remote.failures = [RemoteUnavailable("Jira answered 503")]
     with django_capture_on_commit_callbacks(execute=True):
         entry = add(connection, status="done")
@@ -99,7 +110,9 @@ def test_after_the_attempt_budget_the_change_is_parked_and_can_be_retried(
     assert len(remote.delivered) == 1
 
 
-def test_a_refused_change_fails_at_once_and_holds_back_later_changes_of_the_same_object(remote, connection, client_for, admin):
+def test_a_refused_change_fails_at_once_and_holds_back_later_changes_of_the_same_object(
+    remote, connection, client_for, admin
+):
     first = add(connection, step=1)
     second = add(connection, step=2)
     other = add(connection, key="thing:2", step="other")
@@ -129,11 +142,15 @@ def test_changes_of_one_object_go_out_in_order(remote, connection):
 def test_a_delivery_whose_worker_died_is_taken_again(remote, connection):
     entry = add(connection)
     OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.IN_FLIGHT, claimed_at=timezone.now() - timedelta(minutes=1), attempts=1
+        status=OutboxEntry.Status.IN_FLIGHT,
+        claimed_at=timezone.now() - timedelta(minutes=1),
+        attempts=1,
     )
     assert outbox_due_ids() == []  # its worker may still be at it
     assert outbox_deliver(entry_id=entry.pk) is None
-    OutboxEntry.objects.filter(pk=entry.pk).update(claimed_at=timezone.now() - timedelta(minutes=30))
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        claimed_at=timezone.now() - timedelta(minutes=30)
+    )
     assert outbox_due_ids() == [entry.pk]
     outbox_deliver(entry_id=entry.pk)
     entry.refresh_from_db()

@@ -14,22 +14,37 @@ def test_bulk_upsert_creates_updates_and_skips_unchanged(connection, django_asse
     now = timezone.now()
 
     def rows(**positions):
-        return [SyncCursor(connection=connection, stream=name, position=value) for name, value in positions.items()]
+        return [
+            SyncCursor(connection=connection, stream=name, position=value)
+            for name, value in positions.items()
+        ]
 
     with django_assert_num_queries(2):  # one read, one write, whatever the page size
-        counts = bulk_upsert(SyncCursor, rows(a=now, b=now, c=now), unique_fields=["connection", "stream"],
-                             update_fields=["position"])
+        counts = bulk_upsert(
+            SyncCursor,
+            rows(a=now, b=now, c=now),
+            unique_fields=["connection", "stream"],
+            update_fields=["position"],
+        )
     assert (counts.created, counts.updated, counts.unchanged) == (3, 0, 0)
 
     later = now.replace(year=now.year + 1)
-    counts = bulk_upsert(SyncCursor, rows(a=now, b=later, d=now), unique_fields=["connection", "stream"],
-                         update_fields=["position"])
+    counts = bulk_upsert(
+        SyncCursor,
+        rows(a=now, b=later, d=now),
+        unique_fields=["connection", "stream"],
+        update_fields=["position"],
+    )
     assert (counts.created, counts.updated, counts.unchanged) == (1, 1, 1)
     assert SyncCursor.objects.get(stream="b").position == later
 
     with django_assert_num_queries(1):  # nothing changed: nothing written
-        counts = bulk_upsert(SyncCursor, rows(a=now, b=later), unique_fields=["connection", "stream"],
-                             update_fields=["position"])
+        counts = bulk_upsert(
+            SyncCursor,
+            rows(a=now, b=later),
+            unique_fields=["connection", "stream"],
+            update_fields=["position"],
+        )
     assert counts.unchanged == 2
 
 
@@ -46,7 +61,9 @@ def test_the_same_tasks_run_on_the_redis_backend(remote, connection):
     from rq import Queue, SimpleWorker
 
     queues = {"default": {"URL": "redis://127.0.0.1:6379/15", "DEFAULT_TIMEOUT": 60}}
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_rq.RQBackend"}}, RQ_QUEUES=queues):
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks_rq.RQBackend"}}, RQ_QUEUES=queues
+    ):
         from django_rq import get_connection
 
         redis_connection = get_connection("default")

@@ -20,14 +20,19 @@ def post_webhook(client, connection, payload, *, secret=None, delivery="d-1"):
         f"/api/webhooks/{connection.kind}/{connection.uuid}/",
         data=body,
         content_type="application/json",
-        headers={"X-Test-Signature": sign(secret or connection.webhook_secret, body), "X-Test-Delivery": delivery},
+        headers={
+            "X-Test-Signature": sign(secret or connection.webhook_secret, body),
+            "X-Test-Delivery": delivery,
+        },
     )
 
 
 # -- webhooks ------------------------------------------------------------------------------
 
 
-def test_a_signed_webhook_is_stored_then_applied(client, remote, connection, django_capture_on_commit_callbacks):
+def test_a_signed_webhook_is_stored_then_applied(
+    client, remote, connection, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = post_webhook(client, connection, {"event": "thing.updated", "id": 7})
     assert response.status_code == 202
@@ -39,7 +44,9 @@ def test_a_signed_webhook_is_stored_then_applied(client, remote, connection, dja
     assert remote.applied == [{"event": "thing.updated", "id": 7}]
 
 
-def test_the_same_delivery_twice_changes_things_once(client, remote, connection, django_capture_on_commit_callbacks):
+def test_the_same_delivery_twice_changes_things_once(
+    client, remote, connection, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(client, connection, {"event": "thing.updated", "id": 7})
         again = post_webhook(client, connection, {"event": "thing.updated", "id": 7})
@@ -50,8 +57,13 @@ def test_the_same_delivery_twice_changes_things_once(client, remote, connection,
 
 
 def test_a_bad_or_missing_signature_changes_nothing(client, remote, connection):
-    assert post_webhook(client, connection, {"event": "thing.updated"}, secret="wrong").status_code == 401
-    response = client.post(f"/api/webhooks/jira/{connection.uuid}/", data=b"{}", content_type="application/json")
+    assert (
+        post_webhook(client, connection, {"event": "thing.updated"}, secret="wrong").status_code
+        == 401
+    )
+    response = client.post(
+        f"/api/webhooks/jira/{connection.uuid}/", data=b"{}", content_type="application/json"
+    )
     assert response.status_code == 401
     assert not WebhookDelivery.objects.exists() and remote.applied == []
 
@@ -60,19 +72,26 @@ def test_unknown_connections_and_kinds_are_404(client, remote, connection):
     assert post_webhook(client, connection, {"event": "x"}).status_code == 202
     connection.uuid = uuid.uuid4()
     assert post_webhook(client, connection, {"event": "x"}, delivery="d-2").status_code == 404
-    response = client.post(f"/api/webhooks/linear/{Connection.objects.get().uuid}/", data=b"{}",
-                           content_type="application/json")
+    response = client.post(
+        f"/api/webhooks/linear/{Connection.objects.get().uuid}/",
+        data=b"{}",
+        content_type="application/json",
+    )
     assert response.status_code == 404
     assert client.get(f"/api/webhooks/jira/{Connection.objects.get().uuid}/").status_code == 405
 
 
-def test_unknown_event_types_are_stored_and_ignored(client, remote, connection, django_capture_on_commit_callbacks):
+def test_unknown_event_types_are_stored_and_ignored(
+    client, remote, connection, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert post_webhook(client, connection, {"event": "thing.exploded"}).status_code == 202
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.IGNORED
 
 
-def test_a_delivery_whose_processing_was_lost_is_picked_up_by_the_scheduler(client, remote, connection):
+def test_a_delivery_whose_processing_was_lost_is_picked_up_by_the_scheduler(
+    client, remote, connection
+):
     post_webhook(client, connection, {"event": "thing.updated", "id": 1})  # on_commit never ran
     WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=5))
     assert schedule_due_work().webhooks == 1
@@ -121,7 +140,10 @@ def test_repeated_auth_failures_switch_sync_off(remote, connection):
 
 def test_the_scheduler_enqueues_each_due_connection_once(remote, connection):
     Connection.objects.create(
-        organization=connection.organization, kind="jira", name="Later", base_url="https://x.atlassian.net",
+        organization=connection.organization,
+        kind="jira",
+        name="Later",
+        base_url="https://x.atlassian.net",
         next_sync_at=timezone.now() + timedelta(hours=1),
     )
     assert schedule_due_work().pulls == 1

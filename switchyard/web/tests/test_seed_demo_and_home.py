@@ -31,12 +31,16 @@ def test_seed_demo_fills_an_empty_database_once(capsys):
 
 def test_demo_logins_work_on_the_api_and_home_page(api_client, client, capsys):
     call_command("seed_demo")
-    response = api_client.post("/api/auth/login/", {"username": "admin", "password": "demo-admin-pass"}, format="json")
+    response = api_client.post(
+        "/api/auth/login/", {"username": "admin", "password": "demo-admin-pass"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["user"]["role"] == "admin"
 
     assert client.get("/").status_code == 302  # to the login page
-    response = client.post("/login/", {"username": "employee", "password": "demo-employee-pass"}, follow=True)
+    response = client.post(
+        "/login/", {"username": "employee", "password": "demo-employee-pass"}, follow=True
+    )
     html = response.content.decode()
     assert "Acme Retail: products" in html
     assert "Card Processing" in html
@@ -52,7 +56,10 @@ def test_server_refuses_to_start_without_a_secret_key_when_debug_is_off():
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "config.settings"}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr

@@ -16,7 +16,11 @@ from switchyard.monitoring.connectors.base import (
 )
 from switchyard.monitoring.connectors.sentry import webhooks
 from switchyard.monitoring.connectors.sentry.client import SentryClient
-from switchyard.monitoring.connectors.sentry.mapping import SentryComment, SentryIssue, SentryProject
+from switchyard.monitoring.connectors.sentry.mapping import (
+    SentryComment,
+    SentryIssue,
+    SentryProject,
+)
 
 
 def _issue(issue: SentryIssue) -> RemoteIssue:
@@ -52,9 +56,13 @@ class SentryConnector:
     kind = "sentry"
     label = "Sentry"
 
-    def __init__(self, *, base_url: str, token: str, organization: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, *, base_url: str, token: str, organization: str, timeout: float = 10.0
+    ) -> None:
         self.organization = organization
-        self.client = SentryClient(base_url, token=token, organization=organization, timeout=timeout)
+        self.client = SentryClient(
+            base_url, token=token, organization=organization, timeout=timeout
+        )
 
     def whoami(self) -> str:
         identity = self.client.get_identity()
@@ -74,9 +82,14 @@ class SentryConnector:
     def iter_projects(self) -> Iterator[RemoteProject]:
         return (self._project(project) for project in self.client.iter_projects())
 
-    def iter_issues(self, *, seen_since: datetime | None, every_status: bool) -> Iterator[RemoteIssue]:
+    def iter_issues(
+        self, *, seen_since: datetime | None, every_status: bool
+    ) -> Iterator[RemoteIssue]:
         status = None if every_status else "unresolved"
-        return (_issue(issue) for issue in self.client.iter_issues(status=status, last_seen_since=seen_since))
+        return (
+            _issue(issue)
+            for issue in self.client.iter_issues(status=status, last_seen_since=seen_since)
+        )
 
     def set_status(self, external_id: str, status: str) -> RemoteIssue:
         return _issue(self.client.update_issue_status(external_id, status))
@@ -87,7 +100,9 @@ class SentryConnector:
     def assign(self, external_id: str, email: str | None) -> RemoteIssue:
         return _issue(self.client.assign_issue(external_id, email))
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str) -> tuple[str, str]:
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, secret: str
+    ) -> tuple[str, str]:
         if not webhooks.verify_signature(body, headers.get(webhooks.SIGNATURE_HEADER), secret):
             raise WebhookInvalid("Missing or wrong Sentry-Hook-Signature.")
         resource = headers.get(webhooks.RESOURCE_HEADER) or "unknown"
@@ -99,16 +114,25 @@ class SentryConnector:
         try:
             if event_type == "issue":
                 event = webhooks.parse_issue_webhook(body)
-                return IssueEvent(action=event.action, issue=_issue(event.issue),
-                                  by_this_integration=_by_integration(event.actor))
+                return IssueEvent(
+                    action=event.action,
+                    issue=_issue(event.issue),
+                    by_this_integration=_by_integration(event.actor),
+                )
             if event_type == "comment":
                 event = webhooks.parse_comment_webhook(body)
                 comment = RemoteComment(
-                    external_id=event.comment_id, issue_external_id=event.issue_id, text=event.text,
-                    author_email=None, created_at=event.timestamp,
+                    external_id=event.comment_id,
+                    issue_external_id=event.issue_id,
+                    text=event.text,
+                    author_email=None,
+                    created_at=event.timestamp,
                 )
-                return CommentEvent(action=event.action, comment=comment,
-                                    by_this_integration=_by_integration(event.actor))
+                return CommentEvent(
+                    action=event.action,
+                    comment=comment,
+                    by_this_integration=_by_integration(event.actor),
+                )
         except webhooks.InvalidWebhook as error:
             raise WebhookInvalid(str(error)) from error
         return None

@@ -17,32 +17,67 @@ TEAMS = ["Payments", "Storefront", "Mobile", "Platform", "Fulfilment"]
 
 # (name, priority, owning team, children)
 PRODUCT_TREE = [
-    ("E-commerce Platform", Priority.CRITICAL, "Platform", [
-        ("Checkout", Priority.CRITICAL, "Payments", [
-            ("Payments", Priority.CRITICAL, "Payments", [
-                ("Card Processing", Priority.CRITICAL, "Payments", []),
-                ("Refunds", Priority.HIGH, "Payments", []),
-            ]),
-            ("Cart", Priority.HIGH, "Storefront", []),
-            ("Promotions", Priority.MEDIUM, "Storefront", []),
-        ]),
-        ("Catalog", Priority.HIGH, "Storefront", [
-            ("Search", Priority.HIGH, "Storefront", []),
-            ("Product Pages", Priority.MEDIUM, "Storefront", []),
-        ]),
-        ("Accounts & Identity", Priority.HIGH, "Platform", [
-            ("Login", Priority.CRITICAL, "Platform", []),
-            ("Profile", Priority.LOW, "Platform", []),
-        ]),
-    ]),
-    ("Mobile Apps", Priority.HIGH, "Mobile", [
-        ("iOS App", Priority.HIGH, "Mobile", []),
-        ("Android App", Priority.HIGH, "Mobile", []),
-    ]),
-    ("Logistics", Priority.MEDIUM, "Fulfilment", [
-        ("Warehouse", Priority.MEDIUM, "Fulfilment", []),
-        ("Delivery Tracking", Priority.HIGH, "Fulfilment", []),
-    ]),
+    (
+        "E-commerce Platform",
+        Priority.CRITICAL,
+        "Platform",
+        [
+            (
+                "Checkout",
+                Priority.CRITICAL,
+                "Payments",
+                [
+                    (
+                        "Payments",
+                        Priority.CRITICAL,
+                        "Payments",
+                        [
+                            ("Card Processing", Priority.CRITICAL, "Payments", []),
+                            ("Refunds", Priority.HIGH, "Payments", []),
+                        ],
+                    ),
+                    ("Cart", Priority.HIGH, "Storefront", []),
+                    ("Promotions", Priority.MEDIUM, "Storefront", []),
+                ],
+            ),
+            (
+                "Catalog",
+                Priority.HIGH,
+                "Storefront",
+                [
+                    ("Search", Priority.HIGH, "Storefront", []),
+                    ("Product Pages", Priority.MEDIUM, "Storefront", []),
+                ],
+            ),
+            (
+                "Accounts & Identity",
+                Priority.HIGH,
+                "Platform",
+                [
+                    ("Login", Priority.CRITICAL, "Platform", []),
+                    ("Profile", Priority.LOW, "Platform", []),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Mobile Apps",
+        Priority.HIGH,
+        "Mobile",
+        [
+            ("iOS App", Priority.HIGH, "Mobile", []),
+            ("Android App", Priority.HIGH, "Mobile", []),
+        ],
+    ),
+    (
+        "Logistics",
+        Priority.MEDIUM,
+        "Fulfilment",
+        [
+            ("Warehouse", Priority.MEDIUM, "Fulfilment", []),
+            ("Delivery Tracking", Priority.HIGH, "Fulfilment", []),
+        ],
+    ),
 ]
 
 # username, password, role, first name, last name
@@ -67,7 +102,9 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password / role):")
         for username, password, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {password:<20} {Role(role).label}")
-        self.stdout.write(f"  {SUPERUSER[0]:<10} {SUPERUSER[1]:<20} Platform superuser (admin only)")
+        self.stdout.write(
+            f"  {SUPERUSER[0]:<10} {SUPERUSER[1]:<20} Platform superuser (admin only)"
+        )
 
     @transaction.atomic
     def _seed(self) -> None:

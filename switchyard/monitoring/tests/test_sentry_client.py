@@ -1,0 +1,455 @@
+"""SentryClient against FakeSentry, in-process: records returned and requests received."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from switchyard.core.exceptions import (
+    RemoteBadResponse,
+    RemoteNotFound,
+    RemoteRateLimited,
+    RemoteRejected,
+    RemoteTimeout,
+    RemoteUnauthorized,
+    RemoteUnavailable,
+)
+from switchyard.fakes.sentry import FakeSentry
+from switchyard.monitoring.connectors.sentry.client import SentryClient, issue_search_query
+from switchyard.monitoring.connectors.sentry.mapping import SentryComment, SentryIssue
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+ISSUES_PATH = r"/organizations/acme/issues/$"
+
+
+@pytest.fixture
+def fake() -> FakeSentry:
+    return FakeSentry.seeded(issues=25, projects=3, seed=7, clock=lambda: NOW)
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    return []
+
+
+def make_client(fake: FakeSentry, waits: list[float] | None = None, **kwargs) -> SentryClient:
+    recorder = waits if waits is not None else []
+    return SentryClient(
+        "https://sentry.example",
+        token=kwargs.pop("token", fake.token),
+        organization=kwargs.pop("organization", "acme"),
+        transport=fake.transport(),
+        sleep=recorder.append,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def client(fake: FakeSentry, waits: list[float]) -> SentryClient:
+    return make_client(fake, waits)
+
+
+def expected_order(fake: FakeSentry, **filters) -> list[str]:
+    issues = [
+        i for i in fake.issues.values() if all(getattr(i, k) == v for k, v in filters.items())
+    ]
+    return [str(i.id) for i in sorted(issues, key=lambda i: (-i.last_seen, -i.id))]
+
+
+# -- identity, organizations, projects ------------------------------------------------------
+
+
+def test_get_identity_names_the_token_user(client: SentryClient, fake: FakeSentry) -> None:
+    identity = client.get_identity()
+
+    assert identity.email == "owner@example.com"
+    assert identity.user_id == str(fake.token_user_id)
+    assert "event:write" in identity.scopes
+    assert fake.requests[-1].path == "/api/0/"
+    assert fake.requests[-1].headers["Authorization"] == f"Bearer {fake.token}"
+
+
+def test_get_identity_with_a_wrong_token_is_unauthorized(fake: FakeSentry) -> None:
+    with pytest.raises(RemoteUnauthorized) as caught:
+        make_client(fake, token="not-the-token").get_identity()
+
+    assert caught.value.status == 401
+    assert "Invalid token" in caught.value.body
+    assert "not-the-token" not in str(caught.value)
+
+
+def test_get_identity_treats_an_anonymous_index_as_unauthorized() -> None:
+    # GET /api/0/ answers 200 with auth and user null when the token is not recognised.
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, json={"version": "0", "auth": None, "user": None})
+    )
+    client = SentryClient("https://sentry.example", token="t", transport=transport)
+
+    with pytest.raises(RemoteUnauthorized):
+        client.get_identity()
+
+
+def test_list_organizations_follows_pages(fake: FakeSentry, client: SentryClient) -> None:
+    for slug in ("beta", "gamma", "delta"):
+        fake.add_organization(slug)
+    client.page_size = 2
+
+    orgs = client.list_organizations()
+
+    assert [o.slug for o in orgs] == ["acme", "beta", "gamma", "delta"]
+    assert orgs[0].status == "active"
+    assert orgs[0].date_created.tzinfo is not None
+    sent = fake.requests_to("GET", r"^/api/0/organizations/$")
+    assert [r.param("cursor") for r in sent] == [None, "0:2:0"]
+    assert all(r.param("per_page") == "2" for r in sent)
+
+
+def test_iter_projects_follows_pages(fake: FakeSentry, client: SentryClient) -> None:
+    client.page_size = 2
+
+    projects = list(client.iter_projects())
+
+    assert [p.slug for p in projects] == ["backend-api", "ios-app", "web-app"]
+    assert projects[0].platform == "python-django"
+    assert projects[0].team_slugs == ("team-backend-api",)
+    assert len(fake.requests_to("GET", r"/organizations/acme/projects/$")) == 2
+
+
+# -- issues ---------------------------------------------------------------------------------
+
+
+def test_iter_issues_pages_through_every_unresolved_issue(
+    fake: FakeSentry, client: SentryClient
+) -> None:
+    client.page_size = 4
+
+    issues = list(client.iter_issues())
+
+    assert [i.id for i in issues] == expected_order(fake, status="unresolved")
+    assert all(isinstance(i, SentryIssue) and i.status == "unresolved" for i in issues)
+    sent = fake.requests_to("GET", ISSUES_PATH)
+    assert len(sent) == -(-len(issues) // 4)  # stops when the next link says results="false"
+    assert sent[0].param("query") == "is:unresolved"
+    assert sent[0].param("sort") == "date" and sent[0].param("limit") == "4"
+    assert sent[0].param("cursor") is None and all(r.param("cursor") for r in sent[1:])
+
+
+def test_iter_issues_maps_fields(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = fake.add_issue(
+        "backend-api", title="KeyError: 'sku'", culprit="orders.views in create", count=12345
+    )
+    fake.assign_issue(issue_id, "grace@example.com")
+
+    issue = next(i for i in client.iter_issues() if i.id == issue_id)
+
+    assert issue.title == "KeyError: 'sku'"
+    assert issue.culprit == "orders.views in create"
+    assert issue.count == 12345  # a string in Sentry's JSON
+    assert issue.short_id.startswith("BACKEND-API-")
+    assert issue.project_slug == "backend-api"
+    # A frozen clock: the fake still keeps its timestamps strictly increasing, by a millisecond.
+    assert issue.first_seen == issue.last_seen
+    assert timedelta(0) <= issue.first_seen - NOW < timedelta(seconds=1)
+    assert issue.assignee_email == "grace@example.com"
+    assert issue.permalink == f"https://acme.sentry.io/issues/{issue_id}/"
+
+
+def test_iter_issues_filters_by_project_and_since(fake: FakeSentry, client: SentryClient) -> None:
+    project = next(p for p in fake.projects.values() if p.slug == "web-app")
+    since = NOW - timedelta(days=20)
+
+    issues = list(client.iter_issues(projects=[project.id], status=None, last_seen_since=since))
+
+    expected = [
+        str(i.id)
+        for i in sorted(fake.issues.values(), key=lambda i: (-i.last_seen, -i.id))
+        if i.project_id == project.id and i.last_seen >= since.timestamp() * 1000
+    ]
+    assert expected and [i.id for i in issues] == expected
+    sent = fake.requests_to("GET", ISSUES_PATH)[-1]
+    assert sent.query["project"] == [str(project.id)]
+    assert sent.param("query") == f"lastSeen:>={since:%Y-%m-%dT%H:%M:%S}"
+
+
+def test_issue_search_query_builds_sentry_syntax() -> None:
+    since = datetime(2026, 1, 2, 4, 4, 5, 999, tzinfo=timezone(timedelta(hours=1)))
+    assert issue_search_query(status="resolved", last_seen_since=since, extra="level:error") == (
+        "is:resolved lastSeen:>=2026-01-02T03:04:05 level:error"
+    )
+    with pytest.raises(ValueError):
+        issue_search_query(status="bogus")
+    with pytest.raises(ValueError):
+        issue_search_query(last_seen_since=datetime(2026, 1, 1))
+
+
+def test_iter_issues_falls_back_to_project_listing_on_old_servers(
+    fake: FakeSentry, client: SentryClient
+) -> None:
+    fake.org_issue_index = False
+    client.page_size = 3
+
+    issues = list(client.iter_issues(status="resolved"))
+
+    assert sorted(i.id for i in issues) == sorted(expected_order(fake, status="resolved"))
+    per_project = fake.requests_to("GET", r"^/api/0/projects/acme/[^/]+/issues/$")
+    assert {r.path.split("/")[5] for r in per_project} == {str(p) for p in fake.projects}
+    assert all(r.param("query") == "is:resolved" for r in per_project)
+
+
+def test_iter_issues_stops_at_the_page_cap(fake: FakeSentry, client: SentryClient) -> None:
+    client.page_size, client.max_pages = 2, 3
+
+    issues = list(client.iter_issues(status=None))
+
+    assert len(issues) == 6
+    assert len(fake.requests_to("GET", ISSUES_PATH)) == 3
+
+
+def test_get_issue(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake)[0]
+
+    issue = client.get_issue(issue_id)
+
+    assert issue.id == issue_id
+    assert issue.count == fake.issues[int(issue_id)].count
+
+
+def test_get_unknown_issue_is_not_found(client: SentryClient) -> None:
+    with pytest.raises(RemoteNotFound) as caught:
+        client.get_issue("1")
+    assert caught.value.status == 404
+
+
+def test_update_issue_status_sends_a_partial_body(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake, status="unresolved")[0]
+
+    issue = client.update_issue_status(issue_id, "resolved")
+
+    assert issue.status == "resolved" and issue.substatus is None
+    assert fake.issues[int(issue_id)].status == "resolved"
+    assert fake.requests[-1].method == "PUT"
+    assert fake.requests[-1].json() == {"status": "resolved"}
+
+
+def test_update_issue_status_to_ignored_and_back(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake, status="unresolved")[0]
+
+    assert client.update_issue_status(issue_id, "ignored").substatus == "archived_forever"
+    assert client.update_issue_status(issue_id, "unresolved").status == "unresolved"
+
+
+def test_update_issue_status_refuses_unknown_status_before_sending(
+    fake: FakeSentry, client: SentryClient
+) -> None:
+    with pytest.raises(ValueError):
+        client.update_issue_status("1", "bogus")  # type: ignore[arg-type]
+    assert fake.requests == []
+
+
+def test_assign_and_unassign_issue(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake)[0]
+
+    assigned = client.assign_issue(issue_id, "katherine@example.com")
+    unassigned = client.assign_issue(issue_id, None)
+
+    assert assigned.assignee_email == "katherine@example.com"
+    assert assigned.assigned_to is not None and assigned.assigned_to.type == "user"
+    assert unassigned.assigned_to is None
+    assert [r.json() for r in fake.requests_to("PUT", r"/issues/\d+/$")] == [
+        {"assignedTo": "katherine@example.com"},
+        {"assignedTo": ""},
+    ]
+
+
+def test_assign_to_unknown_user_is_rejected_with_field_errors(
+    fake: FakeSentry, client: SentryClient
+) -> None:
+    with pytest.raises(RemoteRejected) as caught:
+        client.assign_issue(expected_order(fake)[0], "nobody@example.com")
+
+    assert caught.value.status == 400
+    assert caught.value.field_errors == {"assignedTo": "Unknown actor input"}
+
+
+# -- comments -------------------------------------------------------------------------------
+
+
+def test_iter_comments_newest_first_across_pages(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake)[0]
+    existing = len(fake.issues[int(issue_id)].notes)
+    for n in range(5):
+        fake.add_note(issue_id, f"note {n}", author="alan@example.com")
+    client.page_size = 2
+
+    comments = list(client.iter_comments(issue_id))
+
+    assert [c.text for c in comments[:5]] == [f"note {n}" for n in reversed(range(5))]
+    assert len(comments) == 5 + existing
+    assert comments[0].author_email == "alan@example.com"
+    assert comments[0].issue_id == issue_id
+    assert len(fake.requests_to("GET", r"/comments/$")) == -(-len(comments) // 2)
+
+
+def test_create_comment(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake)[0]
+
+    comment = client.create_comment(issue_id, "Tracked in PAY-12")
+
+    assert isinstance(comment, SentryComment)
+    assert comment.text == "Tracked in PAY-12"
+    assert comment.author_email == "owner@example.com"
+    assert timedelta(0) <= comment.date_created - NOW < timedelta(seconds=1)
+    assert fake.requests[-1].json() == {"text": "Tracked in PAY-12"}
+    assert fake.issues[int(issue_id)].notes[-1].text == "Tracked in PAY-12"
+
+
+def test_create_duplicate_comment_is_rejected(fake: FakeSentry, client: SentryClient) -> None:
+    issue_id = expected_order(fake)[0]
+    client.create_comment(issue_id, "same words")
+
+    with pytest.raises(RemoteRejected) as caught:
+        client.create_comment(issue_id, "same words")
+    assert caught.value.field_errors == {"detail": "You have already posted that comment."}
+
+
+def test_create_comment_is_not_retried(fake: FakeSentry, client: SentryClient) -> None:
+    fake.fail_next(503, path=r"/comments/$")
+
+    with pytest.raises(RemoteUnavailable):
+        client.create_comment(expected_order(fake)[0], "hello")
+    assert len(fake.requests_to("POST", r"/comments/$")) == 1
+
+
+# -- faults ---------------------------------------------------------------------------------
+
+
+def test_rate_limited_then_success_honours_retry_after(
+    fake: FakeSentry, client: SentryClient, waits: list[float]
+) -> None:
+    fake.rate_limit_next(retry_after=2, path=ISSUES_PATH)
+
+    issues = list(client.iter_issues())
+
+    assert [i.id for i in issues] == expected_order(fake, status="unresolved")
+    assert waits == [2.0]
+    assert len(fake.requests_to("GET", ISSUES_PATH)) == 2
+
+
+def test_rate_limit_without_retry_after_uses_sentry_reset_header(
+    fake: FakeSentry, client: SentryClient, waits: list[float]
+) -> None:
+    fake.rate_limit_next(retry_after=5, retry_after_header=False)
+
+    client.get_issue(expected_order(fake)[0])
+
+    assert len(waits) == 1 and 3.0 <= waits[0] <= 5.0
+
+
+def test_rate_limited_too_long_raises(fake: FakeSentry, client: SentryClient) -> None:
+    fake.rate_limit_next(retry_after=120)
+
+    with pytest.raises(RemoteRateLimited) as caught:
+        client.get_issue(expected_order(fake)[0])
+    assert caught.value.retry_after == 120
+
+
+def test_server_error_then_success(fake: FakeSentry, client: SentryClient, waits) -> None:
+    fake.fail_next(502, path=r"/issues/\d+/$")
+
+    issue = client.update_issue_status(expected_order(fake)[0], "resolved")
+
+    assert issue.status == "resolved"
+    assert len(waits) == 1
+    assert len(fake.requests_to("PUT", r"/issues/\d+/$")) == 2
+
+
+def test_retries_exhausted(fake: FakeSentry, client: SentryClient, waits) -> None:
+    fake.fail_next(503, times=5)
+
+    with pytest.raises(RemoteUnavailable) as caught:
+        client.list_organizations()
+    assert caught.value.status == 503
+    assert len(fake.requests) == 3 and len(waits) == 2
+
+
+def test_timeout(fake: FakeSentry, client: SentryClient) -> None:
+    fake.timeout_next(times=3)
+
+    with pytest.raises(RemoteTimeout):
+        client.get_identity()
+    assert len(fake.requests) == 3
+
+
+def test_truncated_json_is_a_bad_response(fake: FakeSentry, client: SentryClient) -> None:
+    fake.truncate_next(path=ISSUES_PATH)
+
+    with pytest.raises(RemoteBadResponse):
+        list(client.iter_issues())
+
+
+def test_dropped_connection_then_success(fake: FakeSentry, client: SentryClient) -> None:
+    fake.drop_next()
+
+    assert client.get_identity().email == "owner@example.com"
+    assert len(fake.requests) == 2
+
+
+def test_dropped_connection_every_time(fake: FakeSentry, client: SentryClient) -> None:
+    fake.drop_next(times=3)
+
+    with pytest.raises(RemoteUnavailable):
+        list(client.iter_projects())
+
+
+def test_unexpected_shape_is_a_bad_response() -> None:
+    item = {
+        "id": "1",
+        "shortId": "X-1",
+        "title": "t",
+        "level": "error",
+        "status": "unresolved",
+        "count": "many",
+        "userCount": 1,
+        "project": {"id": "2", "slug": "p"},
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=[item]))
+    client = SentryClient(
+        "https://sentry.example", token="t", organization="acme", transport=transport
+    )
+
+    with pytest.raises(RemoteBadResponse) as caught:
+        list(client.iter_issues())
+    assert "count" in str(caught.value)
+
+
+def test_a_listing_that_is_not_an_array_is_a_bad_response() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"detail": "x"}))
+    client = SentryClient("https://sentry.example", token="t", transport=transport)
+
+    with pytest.raises(RemoteBadResponse):
+        client.list_organizations()
+
+
+def test_wrong_token_on_a_listing(fake: FakeSentry) -> None:
+    with pytest.raises(RemoteUnauthorized) as caught:
+        list(make_client(fake, token="stale").iter_projects())
+    assert json.loads(caught.value.body) == {"detail": "Invalid token"}
+    assert "stale" not in repr(make_client(fake, token="stale"))
+
+
+# -- over real HTTP ------------------------------------------------------------------------
+
+
+def test_client_against_the_fake_served_on_loopback(fake: FakeSentry) -> None:
+    with fake.serve() as url:
+        with SentryClient(url, token=fake.token, organization="acme", timeout=5) as client:
+            client.page_size = 5
+            issues = list(client.iter_issues(status=None))
+            resolved = client.update_issue_status(issues[0].id, "resolved")
+
+    assert [i.id for i in issues] == expected_order(fake)
+    assert resolved.status == "resolved"
+    assert fake.requests[0].url.startswith(url)

@@ -1,0 +1,231 @@
+"""Admin pages for mapping remote projects to products, for every registered Mappable.
+
+Three ways in: from one product (a page of project cards), from selected projects (pick a product),
+and from selected issues (their projects; the issue admin passes a ``rows_to_ids``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from switchyard.core.exceptions import ValidationFailed
+from switchyard.products.mapping import (
+    Mappable,
+    MappingResult,
+    OnConflict,
+    mappable,
+    mappable_rows,
+    product_map,
+    product_unmap,
+)
+from switchyard.products.models import Product
+
+
+def _organization_products(request, organization_id=None):
+    products = Product.objects.order_by("path")
+    if not request.user.is_superuser:
+        return products.filter(organization=request.user.organization_id)
+    return products.filter(organization=organization_id) if organization_id else products
+
+
+def describe(result: MappingResult, label: str) -> str:
+    parts = [
+        f"{len(result.assigned)} assigned",
+        f"{len(result.moved)} moved",
+        f"{len(result.skipped)} skipped (mapped to another product)",
+        f"{len(result.unchanged)} already there",
+    ]
+    return f"{label}: " + ", ".join(parts) + "."
+
+
+# -- 1. from a product: the card page ---------------------------------------------------------
+
+
+def bulk_assign_view(model_admin: admin.ModelAdmin, request, product_id: int, key: str):
+    """Every project of the product's organization as a card; assign or unassign a selection."""
+    target = mappable(key)
+    product = get_object_or_404(_organization_products(request), pk=product_id)
+    if not model_admin.has_change_permission(request, product):
+        raise PermissionDenied
+    rows = list(
+        mappable_rows(mappable=target, organization=product.organization).order_by(
+            target.group_field, "pk"
+        )
+    )
+    selected = {int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()}
+    conflicts_to_confirm: list = []
+
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "unassign":
+                done = product_unmap(
+                    mappable=target,
+                    organization=product.organization,
+                    ids=selected,
+                    product=product,
+                )
+                messages.success(
+                    request, f"{target.label}: {len(done)} unassigned from {product.name}."
+                )
+                return HttpResponseRedirect(request.path)
+            if action == "assign":
+                conflicts_to_confirm = [
+                    row
+                    for row in rows
+                    if row.pk in selected and row.product_id not in (None, product.pk)
+                ]
+                if not conflicts_to_confirm or request.POST.get("confirm_move"):
+                    result = product_map(
+                        mappable=target, product=product, ids=selected, on_conflict=OnConflict.MOVE
+                    )
+                    messages.success(request, describe(result, target.label))
+                    return HttpResponseRedirect(request.path)
+                messages.warning(
+                    request,
+                    f"{len(conflicts_to_confirm)} selected {target.label.lower()} belong to other "
+                    "products. Tick “Move them to this product” to confirm, or deselect them.",
+                )
+        except ValidationFailed as error:
+            for problems in error.fields.values():
+                for problem in problems:
+                    messages.error(request, problem)
+
+    groups: dict[str, list] = defaultdict(list)
+    for row in rows:
+        row.facet_value = getattr(row, target.facet_field) or ""
+        groups[getattr(row, target.group_field) or "—"].append(row)
+    facets = sorted({row.facet_value for row in rows} - {""})
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Assign {target.label.lower()} to {product.full_path}",
+        "product": product,
+        "mappable": target,
+        "groups": sorted(groups.items()),
+        "facets": facets,
+        "facet_field": target.facet_field,
+        "selected": selected,
+        "conflicts_to_confirm": {row.pk for row in conflicts_to_confirm},
+        "total": len(rows),
+    }
+    return TemplateResponse(request, "admin/products/bulk_assign.html", context)
+
+
+def open_bulk_assign_action(target: Mappable):
+    """The product admin action that opens the card page for exactly one product."""
+
+    def action(model_admin, request, queryset):
+        if queryset.count() != 1:
+            model_admin.message_user(
+                request,
+                f"Select exactly one product to assign {target.label.lower()} to "
+                f"({queryset.count()} selected).",
+                messages.WARNING,
+            )
+            return None
+        url = reverse("admin:products_product_bulk_assign", args=[queryset.get().pk, target.key])
+        return HttpResponseRedirect(url)
+
+    action.__name__ = f"bulk_assign_{target.key.replace('-', '_')}"
+    return admin.action(description=f"Bulk assign {target.label}")(action)
+
+
+# -- 2. and 3. from selected rows: pick a product -----------------------------------------------
+
+
+class ChooseProductForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.none())
+    on_conflict = forms.ChoiceField(
+        choices=OnConflict.choices, initial=OnConflict.SKIP, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        self.fields["product"].label_from_instance = lambda p: f"{'— ' * (p.depth - 1)}{p.name}"
+
+
+def assign_to_product_action(
+    target: Mappable,
+    *,
+    description: str,
+    rows_to_ids: Callable = lambda queryset: list(queryset.values_list("pk", flat=True)),
+):
+    """An admin action: selected rows (or the projects behind them) → choose a product → mapped."""
+
+    def action(model_admin, request, queryset):
+        ids = sorted(set(rows_to_ids(queryset)))
+        organizations = set(
+            mappable_rows_any(target)
+            .filter(pk__in=ids)
+            .values_list(target.organization_lookup, flat=True)
+        )
+        if len(organizations) > 1:
+            model_admin.message_user(
+                request, "Select rows of one organization at a time.", messages.ERROR
+            )
+            return None
+        products = _organization_products(request, next(iter(organizations), None))
+        form = ChooseProductForm(
+            request.POST if "apply" in request.POST else None, products=products
+        )
+        if "apply" in request.POST and form.is_valid():
+            result = product_map(
+                mappable=target,
+                product=form.cleaned_data["product"],
+                ids=ids,
+                on_conflict=form.cleaned_data["on_conflict"],
+            )
+            model_admin.message_user(request, describe(result, target.label))
+            if result.skipped:
+                model_admin.message_user(
+                    request,
+                    f"{len(result.skipped)} skipped because they belong to another product; "
+                    "choose “Move them to this product” to move them.",
+                    messages.WARNING,
+                )
+            return None
+        conflicts = (
+            mappable_rows_any(target)
+            .filter(pk__in=ids, product__isnull=False)
+            .select_related("product")
+        )
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": description,
+            "form": form,
+            "queryset": queryset,
+            "action_name": request.POST.get("action"),
+            "count": len(ids),
+            "mappable": target,
+            "conflicts": conflicts,
+        }
+        return TemplateResponse(request, "admin/products/choose_product.html", context)
+
+    action.__name__ = f"assign_{target.key.replace('-', '_')}_via_{description.split()[0].lower()}"
+    return admin.action(description=description)(action)
+
+
+def remove_product_action(target: Mappable):
+    def action(model_admin, request, queryset):
+        ids = list(queryset.filter(product__isnull=False).values_list("pk", flat=True))
+        count = target.model._default_manager.filter(pk__in=ids).update(product=None)
+        model_admin.message_user(request, f"{count} {target.label.lower()} unassigned.")
+
+    action.__name__ = f"unassign_{target.key.replace('-', '_')}"
+    return admin.action(description="Remove product assignment")(action)
+
+
+def mappable_rows_any(target: Mappable):
+    return target.model._default_manager.all()
