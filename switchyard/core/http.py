@@ -179,9 +179,6 @@ class RemoteClient:
                 error = RemoteUnavailable(
                     f"{self.kind} could not be reached for {method} {path}: {exc!r}"
                 )
-            else:
-                if error is not None and response.status_code in RETRY_STATUSES:
-                    error.retryable = True
             if error is None:
                 self.logger.debug(
                     "remote.request.ok",
@@ -223,7 +220,10 @@ class RemoteClient:
 
     def _retry_wait(self, error: RemoteError, attempt: int) -> float | None:
         """Seconds to sleep before the next attempt, or None to give up and raise."""
-        if not error.retryable or attempt >= self._max_attempts:
+        # Within a request only what heals in seconds is retried: connection errors, timeouts,
+        # 429 and 502-504. Other retryable errors (a 500, say) are left to the caller's task retry.
+        transient = error.status is None or error.status in RETRY_STATUSES
+        if not (error.retryable and transient) or attempt >= self._max_attempts:
             return None
         if isinstance(error, RemoteRateLimited) and error.retry_after is not None:
             if error.retry_after > self.max_retry_wait:

@@ -1,0 +1,289 @@
+"""Typed records for Jira Cloud objects, built by pure functions from the REST v3 JSON.
+
+The functions raise KeyError, TypeError or ValueError on an unexpected shape; the client turns
+those into RemoteBadResponse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from switchyard.trackers.connectors.jira.adf import adf_to_markdown
+
+# The fields an issue search or fetch asks for: exactly what issue_from_json reads.
+ISSUE_FIELDS: tuple[str, ...] = (
+    "summary",
+    "description",
+    "issuetype",
+    "status",
+    "priority",
+    "labels",
+    "assignee",
+    "reporter",
+    "project",
+    "created",
+    "updated",
+    "resolutiondate",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JiraUser:
+    """An Atlassian account; email is None when the user's privacy settings hide it."""
+
+    account_id: str
+    display_name: str
+    email: str | None = None
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JiraProject:
+    """A Jira project (software, service_desk or business)."""
+
+    id: str
+    key: str
+    name: str
+    project_type: str
+    lead: JiraUser | None
+
+
+@dataclass(frozen=True, slots=True)
+class JiraIssue:
+    """A Jira issue with its description converted from ADF to Markdown-like text."""
+
+    id: str
+    key: str
+    url: str
+    project_key: str
+    summary: str
+    description: str
+    issue_type: str
+    status: str
+    status_category: str
+    priority: str | None
+    labels: tuple[str, ...]
+    assignee: JiraUser | None
+    reporter: JiraUser | None
+    created: datetime
+    updated: datetime
+    resolved: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JiraTransition:
+    """A workflow transition available on an issue, with the status it leads to."""
+
+    id: str
+    name: str
+    to_status: str
+    to_status_category: str
+
+
+@dataclass(frozen=True, slots=True)
+class JiraComment:
+    """A comment on an issue, its ADF body converted to Markdown-like text."""
+
+    id: str
+    author: JiraUser | None
+    body: str
+    created: datetime
+    updated: datetime | None = None
+
+
+def parse_datetime(value: Any) -> datetime:
+    """An aware datetime from Jira's ``2024-05-01T10:00:00.000+0000`` (or RFC 3339)."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a timestamp string, got {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp without a UTC offset: {value!r}")
+    return parsed
+
+
+def _optional_datetime(value: Any) -> datetime | None:
+    return None if value is None else parse_datetime(value)
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} should be a string, got {type(value).__name__}")
+    return value
+
+
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{key} should be a string, got {type(value).__name__}")
+    return value
+
+
+def _object(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data[key]
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{key} should be an object, got {type(value).__name__}")
+    return value
+
+
+def user_from_json(data: Mapping[str, Any]) -> JiraUser:
+    """JiraUser from a User or UserDetails object."""
+    return JiraUser(
+        account_id=_str(data, "accountId"),
+        display_name=_optional_str(data, "displayName") or "",
+        email=_optional_str(data, "emailAddress") or None,
+        time_zone=_optional_str(data, "timeZone"),
+    )
+
+
+def _optional_user(value: Any) -> JiraUser | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"a user should be an object, got {type(value).__name__}")
+    return user_from_json(value)
+
+
+def project_from_json(data: Mapping[str, Any]) -> JiraProject:
+    """JiraProject from a Project object (``lead`` is there with ``expand=lead``)."""
+    return JiraProject(
+        id=_str(data, "id"),
+        key=_str(data, "key"),
+        name=_str(data, "name"),
+        project_type=_optional_str(data, "projectTypeKey") or "",
+        lead=_optional_user(data.get("lead")),
+    )
+
+
+def site_of(self_url: str) -> str:
+    """The site root (``https://acme.atlassian.net``) of a REST ``self`` link."""
+    parts = urlsplit(self_url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"not an absolute URL: {self_url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def issue_from_json(data: Mapping[str, Any], *, site_url: str | None = None) -> JiraIssue:
+    """JiraIssue from an IssueBean; the browse URL is on ``site_url`` or the ``self`` link's site."""
+    fields = _object(data, "fields")
+    key = _str(data, "key")
+    site = (site_url or site_of(_str(data, "self"))).rstrip("/")
+    status = _object(fields, "status")
+    priority = fields.get("priority")
+    labels = fields.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise TypeError("labels should be a list of strings")
+    description = fields.get("description")
+    if description is not None and not isinstance(description, Mapping):
+        raise TypeError("description should be an ADF document")
+    return JiraIssue(
+        id=_str(data, "id"),
+        key=key,
+        url=f"{site}/browse/{key}",
+        project_key=_str(_object(fields, "project"), "key"),
+        summary=_str(fields, "summary"),
+        description=adf_to_markdown(dict(description)) if description else "",
+        issue_type=_str(_object(fields, "issuetype"), "name"),
+        status=_str(status, "name"),
+        status_category=_str(_object(status, "statusCategory"), "key"),
+        priority=_str(priority, "name") if isinstance(priority, Mapping) else None,
+        labels=tuple(labels),
+        assignee=_optional_user(fields.get("assignee")),
+        reporter=_optional_user(fields.get("reporter")),
+        created=parse_datetime(fields.get("created")),
+        updated=parse_datetime(fields.get("updated")),
+        resolved=_optional_datetime(fields.get("resolutiondate")),
+    )
+
+
+def transition_from_json(data: Mapping[str, Any]) -> JiraTransition:
+    """JiraTransition from an IssueTransition object."""
+    to = _object(data, "to")
+    return JiraTransition(
+        id=_str(data, "id"),
+        name=_str(data, "name"),
+        to_status=_str(to, "name"),
+        to_status_category=_str(_object(to, "statusCategory"), "key"),
+    )
+
+
+def comment_from_json(data: Mapping[str, Any]) -> JiraComment:
+    """JiraComment from a Comment object with an ADF body."""
+    body = data.get("body")
+    if body is not None and not isinstance(body, Mapping):
+        raise TypeError("comment body should be an ADF document")
+    return JiraComment(
+        id=_str(data, "id"),
+        author=_optional_user(data.get("author")),
+        body=adf_to_markdown(dict(body)) if body else "",
+        created=parse_datetime(data.get("created")),
+        updated=_optional_datetime(data.get("updated")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class JiraChange:
+    """One changelog item of an issue update (``status``: ``To Do`` -> ``Done``)."""
+
+    field: str
+    from_string: str | None
+    to_string: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class JiraWebhookEvent:
+    """A Jira webhook delivery; ``issue`` is None when the payload carries only a trimmed issue."""
+
+    event: str
+    timestamp: datetime
+    issue_id: str
+    issue_key: str
+    issue: JiraIssue | None
+    changes: tuple[JiraChange, ...]
+    comment: JiraComment | None
+    user: JiraUser | None
+
+
+def change_from_json(data: Mapping[str, Any]) -> JiraChange:
+    """JiraChange from a changelog item."""
+    return JiraChange(
+        field=_str(data, "field"),
+        from_string=_optional_str(data, "fromString"),
+        to_string=_optional_str(data, "toString"),
+    )
+
+
+def webhook_event_from_json(data: Mapping[str, Any]) -> JiraWebhookEvent:
+    """JiraWebhookEvent from a webhook body (issue and comment events)."""
+    timestamp = data["timestamp"]
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise TypeError("timestamp should be epoch milliseconds")
+    event = _str(data, "webhookEvent")
+    raw_issue = _object(data, "issue")
+    try:
+        issue: JiraIssue | None = issue_from_json(raw_issue)
+    except (KeyError, TypeError, ValueError):
+        # Comment events carry a trimmed issue (no dates, no description):
+        # https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-a-comment-related-event
+        if event.startswith("jira:issue_"):
+            raise
+        issue = None
+    changelog = data.get("changelog") or {}
+    items = (changelog.get("items") or []) if isinstance(changelog, Mapping) else []
+    if not isinstance(items, list):
+        raise TypeError("changelog items should be a list")
+    comment = data.get("comment")
+    return JiraWebhookEvent(
+        event=event,
+        timestamp=datetime.fromtimestamp(timestamp / 1000, tz=UTC),
+        issue_id=_str(raw_issue, "id"),
+        issue_key=_str(raw_issue, "key"),
+        issue=issue,
+        changes=tuple(change_from_json(item) for item in items),
+        comment=comment_from_json(comment) if isinstance(comment, Mapping) else None,
+        user=_optional_user(data.get("user")),
+    )
