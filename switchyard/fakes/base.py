@@ -50,7 +50,9 @@ class FakeResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> FakeResponse:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> FakeResponse:
     return FakeResponse(
         status=status,
         body=json.dumps(data).encode(),
@@ -111,7 +113,7 @@ class FakeServer:
         self.exchanges: list[tuple[httpx.Request, httpx.Response]] = []
         self._faults: list[Fault] = []
         self._routes = [
-            (*getattr(member, "_fake_route"), member)
+            (*member._fake_route, member)
             for member in (getattr(self, attr) for attr in dir(type(self)))
             if callable(member) and hasattr(member, "_fake_route")
         ]
@@ -136,33 +138,63 @@ class FakeServer:
     # -- fault injection -----------------------------------------------------------------
 
     def fail_next(
-        self, status: int = 503, *, times: int = 1, path: str | None = None,
-        method: str | None = None, body: Any = None,
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        path: str | None = None,
+        method: str | None = None,
+        body: Any = None,
     ) -> None:
         payload = body if body is not None else self.server_error_body(status)
-        self._add_fault(Fault("status", times, status, {"Content-Type": "application/json"},
-                              json.dumps(payload).encode(), method=method, path_pattern=path))
+        self._add_fault(
+            Fault(
+                "status",
+                times,
+                status,
+                {"Content-Type": "application/json"},
+                json.dumps(payload).encode(),
+                method=method,
+                path_pattern=path,
+            )
+        )
 
     def rate_limit_next(
-        self, retry_after: float = 1, *, times: int = 1, path: str | None = None,
+        self,
+        retry_after: float = 1,
+        *,
+        times: int = 1,
+        path: str | None = None,
         method: str | None = None,
     ) -> None:
         headers = {"Content-Type": "application/json", "Retry-After": f"{retry_after:g}"}
         body = json.dumps(self.rate_limited_body()).encode()
-        self._add_fault(Fault("status", times, 429, headers, body, method=method, path_pattern=path))
+        self._add_fault(
+            Fault("status", times, 429, headers, body, method=method, path_pattern=path)
+        )
 
-    def timeout_next(self, *, delay: float = 5.0, times: int = 1, path: str | None = None,
-                     method: str | None = None) -> None:
+    def timeout_next(
+        self,
+        *,
+        delay: float = 5.0,
+        times: int = 1,
+        path: str | None = None,
+        method: str | None = None,
+    ) -> None:
         """Stay silent: in-process this raises httpx.ReadTimeout; served, it sleeps ``delay``.
 
         The request is still applied first, like a remote that did the work but answered late.
         """
         self._add_fault(Fault("timeout", times, delay=delay, method=method, path_pattern=path))
 
-    def truncate_next(self, *, times: int = 1, path: str | None = None, method: str | None = None) -> None:
+    def truncate_next(
+        self, *, times: int = 1, path: str | None = None, method: str | None = None
+    ) -> None:
         self._add_fault(Fault("truncate", times, method=method, path_pattern=path))
 
-    def drop_next(self, *, times: int = 1, path: str | None = None, method: str | None = None) -> None:
+    def drop_next(
+        self, *, times: int = 1, path: str | None = None, method: str | None = None
+    ) -> None:
         self._add_fault(Fault("drop", times, method=method, path_pattern=path))
 
     def _add_fault(self, fault: Fault) -> None:
@@ -237,10 +269,12 @@ class FakeServer:
         except FakeTimeout as exc:
             raise httpx.ReadTimeout("fake remote did not answer in time", request=request) from exc
         except FakeDrop as exc:
-            raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
-                                            request=request) from exc
-        response = httpx.Response(answer.status, headers=answer.headers, content=answer.body,
-                                  request=request)
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from exc
+        response = httpx.Response(
+            answer.status, headers=answer.headers, content=answer.body, request=request
+        )
         with self.lock:
             self.exchanges.append((request, response))
         return response

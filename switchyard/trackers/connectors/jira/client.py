@@ -5,7 +5,6 @@ Reference: https://developer.atlassian.com/cloud/jira/platform/rest/v3/
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final, TypeVar
