@@ -53,4 +53,5 @@ def register() -> None:
     )
     register_operation(services.SET_STATUS, services.deliver_set_status)
     register_operation(services.ADD_COMMENT, services.deliver_comment)
+    register_operation(services.ASSIGN, services.deliver_assign)
     register_mappable(SENTRY_PROJECTS)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
-from switchyard.monitoring.connectors.base import IssueEvent, RemoteIssue, WebhookInvalid
+from switchyard.monitoring.connectors.base import CommentEvent, IssueEvent, RemoteIssue, WebhookInvalid
 from switchyard.monitoring.connectors.registry import connector_for
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
@@ -42,6 +42,7 @@ ISSUE_FIELDS = [
 ]
 SET_STATUS = "sentry.set_status"
 ADD_COMMENT = "sentry.add_comment"
+ASSIGN = "sentry.assign"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,25 @@ class SentryIssueStatusChanged:
     old_status: str
     new_status: str
     origin_connection_id: int | None
+
+
+@dataclass(frozen=True)
+class SentryIssueAssigned:
+    """A Sentry issue's assignee changed in Sentry (``email`` is empty when unassigned)."""
+
+    issue_id: int
+    email: str
+    origin_connection_id: int
+
+
+@dataclass(frozen=True)
+class SentryIssueCommented:
+    """Someone (not this integration) left a note on a Sentry issue."""
+
+    issue_id: int
+    comment_external_id: str
+    text: str
+    origin_connection_id: int
 
 
 def issue_ordering_key(external_id: str) -> str:
@@ -166,16 +186,17 @@ def _store_issues(
             ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
         ).values_list("ordering_key", flat=True)
     )
-    before = dict(
-        SentryIssue.objects.filter(
+    before = {
+        external_id: (status, assignee)
+        for external_id, status, assignee in SentryIssue.objects.filter(
             connection=connection, external_id__in=[i.external_id for i in stored]
-        ).values_list("external_id", "status")
-    )
+        ).values_list("external_id", "status", "assignee_email")
+    }
     rows = []
     for issue in stored:
         row = _issue_row(connection, issue, project_ids[issue.project_external_id])
         if issue_ordering_key(issue.external_id) in waiting and issue.external_id in before:
-            row.status = before[issue.external_id]
+            row.status, row.assignee_email = before[issue.external_id]
         rows.append(row)
     counts = bulk_upsert(
         SentryIssue, rows, unique_fields=["connection", "external_id"], update_fields=ISSUE_FIELDS
@@ -187,34 +208,45 @@ def _store_issues(
             unchanged=counts.unchanged,
             failed=len(page) - len(stored),
         )
-    _publish_status_changes(connection, rows, before)
+    _publish_changes(connection, rows, before)
     return stored
 
 
-def _publish_status_changes(
-    connection: Connection, rows: list[SentryIssue], before: dict[str, str]
+def _publish_changes(
+    connection: Connection, rows: list[SentryIssue], before: dict[str, tuple[str, str]]
 ) -> None:
-    changed = {
-        row.external_id: row
+    """Tell subscribers about issues whose status or assignee changed in Sentry."""
+    changed = [
+        row
         for row in rows
-        if row.external_id in before and before[row.external_id] != row.status
-    }
+        if row.external_id in before and before[row.external_id] != (row.status, row.assignee_email)
+    ]
     if not changed:
         return
     ids = dict(
-        SentryIssue.objects.filter(connection=connection, external_id__in=changed).values_list(
-            "external_id", "pk"
-        )
+        SentryIssue.objects.filter(
+            connection=connection, external_id__in=[row.external_id for row in changed]
+        ).values_list("external_id", "pk")
     )
-    for external_id, row in changed.items():
-        events.publish(
-            SentryIssueStatusChanged(
-                issue_id=ids[external_id],
-                old_status=before[external_id],
-                new_status=row.status,
-                origin_connection_id=connection.pk,
+    for row in changed:
+        old_status, old_assignee = before[row.external_id]
+        if old_status != row.status:
+            events.publish(
+                SentryIssueStatusChanged(
+                    issue_id=ids[row.external_id],
+                    old_status=old_status,
+                    new_status=row.status,
+                    origin_connection_id=connection.pk,
+                )
             )
-        )
+        if old_assignee != row.assignee_email:
+            events.publish(
+                SentryIssueAssigned(
+                    issue_id=ids[row.external_id],
+                    email=row.assignee_email,
+                    origin_connection_id=connection.pk,
+                )
+            )
 
 
 # -- webhooks ----------------------------------------------------------------------------------
@@ -234,6 +266,8 @@ def sentry_apply_webhook(delivery: WebhookDelivery) -> bool:
     """Apply an issue webhook; other resources are stored and ignored."""
     connection = delivery.connection
     event = connector_for(connection).parse_webhook(delivery.event_type, delivery.body.encode())
+    if isinstance(event, CommentEvent):
+        return _apply_comment_event(connection, event)
     if not isinstance(event, IssueEvent):
         return False
     project_ids = dict(
@@ -245,6 +279,20 @@ def sentry_apply_webhook(delivery: WebhookDelivery) -> bool:
         logger.info("monitoring.webhook.unknown_project", extra={"delivery": delivery.pk})
         return False
     _store_issues(connection, [event.issue], project_ids, recorder=None)
+    return True
+
+
+def _apply_comment_event(connection: Connection, event: CommentEvent) -> bool:
+    # Notes this integration wrote (copies of tracker comments) are not news.
+    if event.action != "created" or event.by_this_integration:
+        return False
+    issue = SentryIssue.objects.filter(connection=connection, external_id=event.comment.issue_external_id).first()
+    if issue is None:
+        return False
+    events.publish(SentryIssueCommented(
+        issue_id=issue.pk, comment_external_id=event.comment.external_id, text=event.comment.text,
+        origin_connection_id=connection.pk,
+    ))
     return True
 
 
@@ -296,6 +344,30 @@ def sentry_issue_comment(
         payload={"issue": issue.pk, "text": text},
         origin=origin,
     )
+
+
+@transaction.atomic
+def sentry_issue_assign(*, issue: SentryIssue, email: str, origin: Connection | None = None) -> SentryIssue:
+    """Assign the issue to the Sentry user with this email (empty: unassign); Sentry follows."""
+    issue = SentryIssue.objects.select_for_update().select_related("connection").get(pk=issue.pk)
+    if issue.assignee_email == email:
+        return issue
+    issue.assignee_email = email
+    issue.save(update_fields=["assignee_email", "synced_at"])
+    outbox_add(
+        connection=issue.connection, operation_name=ASSIGN,
+        ordering_key=issue_ordering_key(issue.external_id),
+        payload={"issue": issue.pk, "email": email}, origin=origin,
+    )
+    return issue
+
+
+def deliver_assign(entry: OutboxEntry) -> dict:
+    issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
+    if issue is None:
+        return {"skipped": "issue deleted"}
+    remote = connector_for(entry.connection).assign(issue.external_id, entry.payload["email"] or None)
+    return {"assignee": remote.assignee_email}
 
 
 def deliver_set_status(entry: OutboxEntry) -> dict:
