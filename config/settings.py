@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "switchyard.products",
     "switchyard.sync",
     "switchyard.monitoring",
+    "switchyard.trackers",
     "switchyard.web",
 ]
 
@@ -158,6 +159,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProductPriorityEnum": "switchyard.products.models.Priority",
+        "TicketPriorityEnum": "switchyard.trackers.models.LocalPriority",
+        "StatusCategoryEnum": "switchyard.trackers.models.StatusCategory",
+    },
 }
 
 # Background work: the tasks API of Django 6 through django-tasks. The embedded default keeps
@@ -176,6 +182,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # httpx logs every request at INFO; the clients log their own (without secrets) under remote.*.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 if not DEBUG:

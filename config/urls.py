@@ -6,6 +6,7 @@ api_patterns = [
     path("", include("switchyard.accounts.urls")),
     path("", include("switchyard.products.urls")),
     path("", include("switchyard.sync.urls")),
+    path("", include("switchyard.trackers.urls")),
     path("", include("switchyard.monitoring.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchyard.core.api import IsOrgAdmin, IsOrgStaff, IsOrgStaffReadingOrAdmin
+from switchyard.core.api import IsOrgAdmin, IsOrgStaff
 from switchyard.monitoring import selectors, services
 from switchyard.monitoring.handlers import SENTRY_PROJECTS
 from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue, SentryProject
@@ -159,7 +159,7 @@ class SentryIssueFilter(django_filters.FilterSet):
 class SentryIssueViewSet(viewsets.ReadOnlyModelViewSet):
     """Sentry issues; resolving, ignoring or reopening one reaches Sentry through the outbox."""
 
-    permission_classes = [IsOrgStaffReadingOrAdmin]
+    permission_classes = [IsOrgStaff]
     queryset = SentryIssue.objects.none()
     serializer_class = SentryIssueSerializer
     filterset_class = SentryIssueFilter

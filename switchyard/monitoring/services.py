@@ -11,7 +11,12 @@ from django.db import transaction
 
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
-from switchyard.monitoring.connectors.base import CommentEvent, IssueEvent, RemoteIssue, WebhookInvalid
+from switchyard.monitoring.connectors.base import (
+    CommentEvent,
+    IssueEvent,
+    RemoteIssue,
+    WebhookInvalid,
+)
 from switchyard.monitoring.connectors.registry import connector_for
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
@@ -286,13 +291,19 @@ def _apply_comment_event(connection: Connection, event: CommentEvent) -> bool:
     # Notes this integration wrote (copies of tracker comments) are not news.
     if event.action != "created" or event.by_this_integration:
         return False
-    issue = SentryIssue.objects.filter(connection=connection, external_id=event.comment.issue_external_id).first()
+    issue = SentryIssue.objects.filter(
+        connection=connection, external_id=event.comment.issue_external_id
+    ).first()
     if issue is None:
         return False
-    events.publish(SentryIssueCommented(
-        issue_id=issue.pk, comment_external_id=event.comment.external_id, text=event.comment.text,
-        origin_connection_id=connection.pk,
-    ))
+    events.publish(
+        SentryIssueCommented(
+            issue_id=issue.pk,
+            comment_external_id=event.comment.external_id,
+            text=event.comment.text,
+            origin_connection_id=connection.pk,
+        )
+    )
     return True
 
 
@@ -347,7 +358,9 @@ def sentry_issue_comment(
 
 
 @transaction.atomic
-def sentry_issue_assign(*, issue: SentryIssue, email: str, origin: Connection | None = None) -> SentryIssue:
+def sentry_issue_assign(
+    *, issue: SentryIssue, email: str, origin: Connection | None = None
+) -> SentryIssue:
     """Assign the issue to the Sentry user with this email (empty: unassign); Sentry follows."""
     issue = SentryIssue.objects.select_for_update().select_related("connection").get(pk=issue.pk)
     if issue.assignee_email == email:
@@ -355,9 +368,11 @@ def sentry_issue_assign(*, issue: SentryIssue, email: str, origin: Connection | 
     issue.assignee_email = email
     issue.save(update_fields=["assignee_email", "synced_at"])
     outbox_add(
-        connection=issue.connection, operation_name=ASSIGN,
+        connection=issue.connection,
+        operation_name=ASSIGN,
         ordering_key=issue_ordering_key(issue.external_id),
-        payload={"issue": issue.pk, "email": email}, origin=origin,
+        payload={"issue": issue.pk, "email": email},
+        origin=origin,
     )
     return issue
 
@@ -366,7 +381,9 @@ def deliver_assign(entry: OutboxEntry) -> dict:
     issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
     if issue is None:
         return {"skipped": "issue deleted"}
-    remote = connector_for(entry.connection).assign(issue.external_id, entry.payload["email"] or None)
+    remote = connector_for(entry.connection).assign(
+        issue.external_id, entry.payload["email"] or None
+    )
     return {"assignee": remote.assignee_email}
 
 

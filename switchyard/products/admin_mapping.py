@@ -22,6 +22,7 @@ from switchyard.products.mapping import (
     Mappable,
     MappingResult,
     OnConflict,
+    field_value,
     mappable,
     mappable_rows,
     product_map,
@@ -102,8 +103,8 @@ def bulk_assign_view(model_admin: admin.ModelAdmin, request, product_id: int, ke
 
     groups: dict[str, list] = defaultdict(list)
     for row in rows:
-        row.facet_value = getattr(row, target.facet_field) or ""
-        groups[getattr(row, target.group_field) or "—"].append(row)
+        row.facet_value = field_value(row, target.facet_field) or ""
+        groups[str(field_value(row, target.group_field) or "—")].append(row)
     facets = sorted({row.facet_value for row in rows} - {""})
     context = {
         **model_admin.admin_site.each_context(request),

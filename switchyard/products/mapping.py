@@ -79,10 +79,20 @@ class MappingResult:
 
 
 def mappable_rows(*, mappable: Mappable, organization: Organization) -> models.QuerySet:
-    """An organization's rows of a mappable, with their current product."""
-    return mappable.model._default_manager.filter(
-        **{mappable.organization_lookup: organization}
-    ).select_related("product")
+    """An organization's rows of a mappable, with their current product (and what they group by)."""
+    related = ["product"]
+    if "__" in mappable.group_field:
+        related.append(mappable.group_field.rsplit("__", 1)[0])
+    rows = mappable.model._default_manager.filter(**{mappable.organization_lookup: organization})
+    return rows.select_related(*related)
+
+
+def field_value(row: models.Model, path: str):
+    """The value at a ``related__field`` path of a row (related rows must be selected already)."""
+    value = row
+    for name in path.split("__"):
+        value = getattr(value, name) if value is not None else None
+    return value
 
 
 def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[int]) -> list:

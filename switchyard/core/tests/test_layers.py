@@ -10,7 +10,8 @@ LAYERS = [
     {"accounts"},
     {"products"},
     {"sync"},
-    {"monitoring", "trackers"},
+    {"monitoring"},
+    {"trackers"},  # tickets are made from Sentry issues: trackers builds on monitoring
     {"support"},
     {"automation"},
     {"insights"},

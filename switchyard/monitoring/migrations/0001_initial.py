@@ -5,70 +5,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('products', '0001_initial'),
-        ('sync', '0001_initial'),
+        ("products", "0001_initial"),
+        ("sync", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SentryProject',
+            name="SentryProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64)),
-                ('slug', models.CharField(max_length=200)),
-                ('name', models.CharField(max_length=200)),
-                ('platform', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(blank=True, max_length=32)),
-                ('sentry_organization', models.CharField(max_length=200)),
-                ('is_deleted', models.BooleanField(default=False, help_text='Gone from Sentry (seen by a full sync).')),
-                ('synced_at', models.DateTimeField(auto_now=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sentry_projects', to='sync.connection')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sentry_projects', to='products.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64)),
+                ("slug", models.CharField(max_length=200)),
+                ("name", models.CharField(max_length=200)),
+                ("platform", models.CharField(blank=True, max_length=64)),
+                ("status", models.CharField(blank=True, max_length=32)),
+                ("sentry_organization", models.CharField(max_length=200)),
+                (
+                    "is_deleted",
+                    models.BooleanField(
+                        default=False, help_text="Gone from Sentry (seen by a full sync)."
+                    ),
+                ),
+                ("synced_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sentry_projects",
+                        to="sync.connection",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sentry_projects",
+                        to="products.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sentry_organization', 'slug'],
+                "ordering": ["sentry_organization", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='SentryIssue',
+            name="SentryIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64)),
-                ('short_id', models.CharField(max_length=64)),
-                ('title', models.CharField(max_length=1000)),
-                ('culprit', models.CharField(blank=True, max_length=1000)),
-                ('level', models.CharField(choices=[('fatal', 'Fatal'), ('error', 'Error'), ('warning', 'Warning'), ('info', 'Info'), ('debug', 'Debug'), ('sample', 'Sample')], default='error', max_length=16)),
-                ('status', models.CharField(choices=[('unresolved', 'Unresolved'), ('resolved', 'Resolved'), ('ignored', 'Ignored')], default='unresolved', max_length=16)),
-                ('substatus', models.CharField(blank=True, max_length=32)),
-                ('event_count', models.BigIntegerField(default=0)),
-                ('user_count', models.BigIntegerField(default=0)),
-                ('first_seen', models.DateTimeField()),
-                ('last_seen', models.DateTimeField(db_index=True)),
-                ('permalink', models.URLField(blank=True, max_length=500)),
-                ('assignee_email', models.EmailField(blank=True, max_length=254)),
-                ('is_deleted', models.BooleanField(default=False, help_text='Gone from Sentry (seen by a full sync).')),
-                ('synced_at', models.DateTimeField(auto_now=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sentry_issues', to='sync.connection')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='monitoring.sentryproject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64)),
+                ("short_id", models.CharField(max_length=64)),
+                ("title", models.CharField(max_length=1000)),
+                ("culprit", models.CharField(blank=True, max_length=1000)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("fatal", "Fatal"),
+                            ("error", "Error"),
+                            ("warning", "Warning"),
+                            ("info", "Info"),
+                            ("debug", "Debug"),
+                            ("sample", "Sample"),
+                        ],
+                        default="error",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unresolved", "Unresolved"),
+                            ("resolved", "Resolved"),
+                            ("ignored", "Ignored"),
+                        ],
+                        default="unresolved",
+                        max_length=16,
+                    ),
+                ),
+                ("substatus", models.CharField(blank=True, max_length=32)),
+                ("event_count", models.BigIntegerField(default=0)),
+                ("user_count", models.BigIntegerField(default=0)),
+                ("first_seen", models.DateTimeField()),
+                ("last_seen", models.DateTimeField(db_index=True)),
+                ("permalink", models.URLField(blank=True, max_length=500)),
+                ("assignee_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "is_deleted",
+                    models.BooleanField(
+                        default=False, help_text="Gone from Sentry (seen by a full sync)."
+                    ),
+                ),
+                ("synced_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sentry_issues",
+                        to="sync.connection",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issues",
+                        to="monitoring.sentryproject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen'],
+                "ordering": ["-last_seen"],
             },
         ),
         migrations.AddConstraint(
-            model_name='sentryproject',
-            constraint=models.UniqueConstraint(fields=('connection', 'external_id'), name='sentry_project_unique_remote'),
+            model_name="sentryproject",
+            constraint=models.UniqueConstraint(
+                fields=("connection", "external_id"), name="sentry_project_unique_remote"
+            ),
         ),
         migrations.AddIndex(
-            model_name='sentryissue',
-            index=models.Index(fields=['project', 'status', 'level'], name='monitoring__project_4da723_idx'),
+            model_name="sentryissue",
+            index=models.Index(
+                fields=["project", "status", "level"], name="monitoring__project_4da723_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sentryissue',
-            constraint=models.UniqueConstraint(fields=('connection', 'external_id'), name='sentry_issue_unique_remote'),
+            model_name="sentryissue",
+            constraint=models.UniqueConstraint(
+                fields=("connection", "external_id"), name="sentry_issue_unique_remote"
+            ),
         ),
     ]

@@ -50,21 +50,24 @@ def jql_quote(value: str) -> str:
 
 
 def jql_updated_since(
-    project_keys: Iterable[str], since: datetime, *, time_zone: str = "UTC"
+    project_keys: Iterable[str], since: datetime | None, *, time_zone: str = "UTC"
 ) -> str:
     """JQL for issues of some projects updated since a moment, oldest change first.
 
     JQL dates have minute precision and are read in the searching user's time zone
     (https://support.atlassian.com/jira-software-cloud/docs/jql-fields/#Updated), so the moment
     is converted to that zone and floored to the minute: the window only ever overlaps.
+    ``since=None`` asks for every issue of the projects (a first or full sync).
     """
     keys = list(project_keys)
     if not keys:
         raise ValueError("at least one project key is needed (Jira refuses unbounded searches)")
+    projects = ", ".join(jql_quote(key) for key in keys)
+    if since is None:
+        return f"project in ({projects}) ORDER BY updated ASC"
     if since.tzinfo is None:
         raise ValueError("since must be an aware datetime")
     local = since.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
-    projects = ", ".join(jql_quote(key) for key in keys)
     return f"project in ({projects}) AND updated >= {jql_quote(local)} ORDER BY updated ASC"
 
 

@@ -1,0 +1,14 @@
+"""Tracker connectors by connection kind. Adding a tracker is one package and one line here."""
+
+from __future__ import annotations
+
+from switchyard.sync.models import Connection
+from switchyard.trackers.connectors.base import TrackerConnector
+from switchyard.trackers.connectors.jira.connector import JiraConnector
+
+CONNECTORS = {"jira": JiraConnector}
+
+
+def connector_for(connection: Connection) -> TrackerConnector:
+    """The connector for a connection row, with its decrypted credentials."""
+    return CONNECTORS[connection.kind].from_connection(connection)

@@ -1,0 +1,67 @@
+"""Reads of tracker projects, tickets and links, scoped to one organization."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from switchyard.accounts.models import Organization
+from switchyard.monitoring.selectors import sentry_project_list
+from switchyard.products.models import Product
+from switchyard.products.selectors import product_subtree
+from switchyard.trackers.models import CLOSED_CATEGORIES, Ticket, TicketLink, TrackerProject
+
+OPEN_TICKETS = Q(tickets__is_deleted=False) & ~Q(tickets__status_category__in=CLOSED_CATEGORIES)
+
+
+def tracker_project_list(*, organization: Organization) -> QuerySet[TrackerProject]:
+    return (
+        TrackerProject.objects.filter(connection__organization=organization)
+        .select_related("connection", "product")
+        .annotate(open_tickets=Count("tickets", filter=OPEN_TICKETS))
+    )
+
+
+def ticket_list(*, organization: Organization) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(connection__organization=organization, is_deleted=False)
+        .select_related("tracker_project", "tracker_project__product", "connection")
+        .prefetch_related("links__source_type")
+    )
+
+
+def ticket_link_list(*, organization: Organization) -> QuerySet[TicketLink]:
+    return TicketLink.objects.filter(
+        tracker_project__connection__organization=organization
+    ).select_related("ticket", "tracker_project", "source_type")
+
+
+def links_of_source(*, source) -> QuerySet[TicketLink]:
+    return TicketLink.objects.filter(
+        source_type=ContentType.objects.get_for_model(source), source_id=source.pk
+    ).select_related("ticket", "tracker_project", "source_type")
+
+
+def product_overview(*, product: Product) -> dict:
+    """A product across systems: Sentry projects with unresolved issues, tracker projects with open
+    tickets, and tickets created this week, for the product and its sub-products."""
+    subtree = product_subtree(product=product)
+    sentry_projects = sentry_project_list(organization=product.organization).filter(
+        product__in=subtree
+    )
+    tracker_projects = tracker_project_list(organization=product.organization).filter(
+        product__in=subtree
+    )
+    week_ago = timezone.now() - timedelta(days=7)
+    new_tickets = ticket_list(organization=product.organization).filter(
+        tracker_project__product__in=subtree, remote_created_at__gte=week_ago
+    )
+    return {
+        "product": product,
+        "sentry_projects": sentry_projects.order_by("slug"),
+        "tracker_projects": tracker_projects.order_by("key"),
+        "tickets_created_this_week": new_tickets.order_by("-remote_created_at"),
+    }

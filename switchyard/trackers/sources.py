@@ -1,0 +1,134 @@
+"""What a ticket can track: a source kind registered with how to describe it and how to follow it.
+
+Sentry issues are registered here; the support app registers customer issues in its ready().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.db import models
+
+from switchyard.monitoring import services as monitoring
+from switchyard.monitoring.models import IssueStatus, SentryIssue
+from switchyard.sync.models import Connection
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    summary: str
+    description: str
+    priority: str  # a local priority: low, medium, high, urgent
+    labels: tuple[str, ...] = field(default_factory=tuple)
+    assignee_email: str = ""
+
+
+class TicketSource(Protocol):
+    model: type[models.Model]
+    label: str
+
+    def organization_id(self, source) -> int: ...
+
+    def draft(self, source) -> TicketDraft: ...
+
+    def is_closed(self, source) -> bool: ...
+
+    def on_ticket_closed(self, source, *, ticket, origin: Connection) -> None: ...
+
+    def on_ticket_reopened(self, source, *, ticket, origin: Connection) -> None: ...
+
+    def add_comment(self, source, *, text: str, origin: Connection) -> None: ...
+
+    def assignee_email(self, source) -> str: ...
+
+    def assign(self, source, *, email: str, origin: Connection) -> None: ...
+
+
+_sources: dict[type[models.Model], TicketSource] = {}
+
+
+def register_source(source: TicketSource) -> None:
+    _sources[source.model] = source
+
+
+def source_for(model: type[models.Model]) -> TicketSource:
+    return _sources[model]
+
+
+LEVEL_PRIORITY = {"fatal": "urgent", "error": "high", "warning": "medium"}
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+class SentryIssueSource:
+    """A Sentry issue: resolved when its ticket is done, reopened when the ticket reopens."""
+
+    model = SentryIssue
+    label = "Sentry issue"
+
+    def organization_id(self, issue: SentryIssue) -> int:
+        return issue.connection.organization_id
+
+    def draft(self, issue: SentryIssue) -> TicketDraft:
+        description = "\n".join(
+            [
+                f"Sentry issue [{issue.short_id}]({issue.permalink})"
+                if issue.permalink
+                else f"Sentry issue {issue.short_id}",
+                "",
+                f"- **Title:** {issue.title}",
+                f"- **Culprit:** {issue.culprit or '—'}",
+                f"- **Level:** {issue.level}",
+                f"- **Events:** {issue.event_count}",
+                f"- **Users affected:** {issue.user_count}",
+                f"- **First seen:** {_when(issue.first_seen)}",
+                f"- **Last seen:** {_when(issue.last_seen)}",
+                f"- **Project:** {issue.project.slug}",
+                "",
+                f"[Open in Sentry]({issue.permalink})" if issue.permalink else "",
+            ]
+        ).strip()
+        return TicketDraft(
+            summary=f"[{issue.short_id}] {issue.title}"[:250],
+            description=description,
+            priority=LEVEL_PRIORITY.get(issue.level, "low"),
+            labels=("sentry", f"sentry-{issue.level}"),
+            assignee_email=issue.assignee_email,
+        )
+
+    def is_closed(self, issue: SentryIssue) -> bool:
+        return issue.status != IssueStatus.UNRESOLVED
+
+    def on_ticket_closed(self, issue: SentryIssue, *, ticket, origin: Connection) -> None:
+        if issue.status == IssueStatus.RESOLVED:
+            return
+        monitoring.sentry_issue_set_status(issue=issue, status=IssueStatus.RESOLVED, origin=origin)
+        monitoring.sentry_issue_comment(
+            issue=issue,
+            origin=origin,
+            text=f"Resolved by {ticket.key} ({ticket.status}) in {origin.get_kind_display()}: {ticket.url}",
+        )
+
+    def on_ticket_reopened(self, issue: SentryIssue, *, ticket, origin: Connection) -> None:
+        if issue.status == IssueStatus.UNRESOLVED:
+            return
+        monitoring.sentry_issue_set_status(
+            issue=issue, status=IssueStatus.UNRESOLVED, origin=origin
+        )
+        monitoring.sentry_issue_comment(
+            issue=issue,
+            origin=origin,
+            text=f"Reopened: {ticket.key} moved back to {ticket.status} in {origin.get_kind_display()}: {ticket.url}",
+        )
+
+    def add_comment(self, issue: SentryIssue, *, text: str, origin: Connection) -> None:
+        monitoring.sentry_issue_comment(issue=issue, text=text, origin=origin)
+
+    def assignee_email(self, issue: SentryIssue) -> str:
+        return issue.assignee_email
+
+    def assign(self, issue: SentryIssue, *, email: str, origin: Connection) -> None:
+        monitoring.sentry_issue_assign(issue=issue, email=email, origin=origin)

@@ -1,0 +1,185 @@
+"""Fake Sentry plus a fake tracker (Jira or Linear), answering in-process, and a person acting in it.
+
+Every test that takes ``tracker`` runs once per tracker kind.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.management import call_command
+
+from switchyard.accounts.tests.factories import AdminFactory
+from switchyard.core import http
+from switchyard.fakes.jira import FakeJira
+from switchyard.fakes.sentry import FakeSentry
+from switchyard.monitoring.models import SentryIssue
+from switchyard.sync.models import Connection, WebhookDelivery
+from switchyard.trackers.connectors.jira.adf import adf_to_markdown
+from switchyard.trackers.connectors.registry import CONNECTORS
+from switchyard.trackers.models import TrackerProject
+
+SENTRY_URL = "https://sentry.test"
+JIRA_URL = "https://acme.atlassian.test"
+LINEAR_URL = "https://linear.test/graphql"
+PERSON = "dana@acme.example"
+WEBHOOK_SECRET = "tracker-secret"
+
+
+class JiraWorld:
+    """A person working in the fake Jira."""
+
+    kind = "jira"
+    url = JIRA_URL
+    review_status = "In Review"
+    in_progress_status = "In Progress"
+
+    def __init__(self) -> None:
+        self.fake = FakeJira()
+        self.person = self.fake.add_user(PERSON, "Dana Developer").email
+        self.fake.add_project("PAY", "Payments", lead=PERSON)
+        self.fake.add_project("LOCKED", "Locked workflow", lead=PERSON, done_transitions=False)
+        self.fake.create_issue_as_user("PAY", "Checkout button unresponsive", reporter=PERSON)
+
+    def connection_fields(self) -> dict:
+        return {
+            "base_url": self.url,
+            "account_email": self.fake.bot.email,
+            "api_token": "fake-jira-token",
+        }
+
+    def project_key(self, locked: bool = False) -> str:
+        return "LOCKED" if locked else "PAY"
+
+    def remote(self, key: str) -> dict:
+        issue = self.fake.issue(key)
+        return {
+            "summary": issue.summary,
+            "status": issue.status.name,
+            "closed": issue.status.category == "done",
+            "labels": list(issue.labels),
+            "priority": issue.priority,
+            "assignee": self.fake.users[issue.assignee_id].email if issue.assignee_id else None,
+            "comments": [
+                (self.fake.users[c.author_id].email, adf_to_markdown(c.body))
+                for c in issue.comments
+            ],
+            "description": issue.description,  # stored as ADF, as Jira does
+        }
+
+    def count(self, project_key: str) -> int:
+        return sum(1 for issue in self.fake.issues.values() if issue.project.key == project_key)
+
+    def close(self, key: str) -> None:
+        self.fake.transition_by_name(key, "Done", by=PERSON)
+
+    def move(self, key: str, status: str) -> None:
+        self.fake.transition_by_name(key, status, by=PERSON)
+
+    def comment(self, key: str, text: str, *, as_bot: bool = False) -> None:
+        self.fake.add_comment(key, text, author=self.fake.bot.email if as_bot else PERSON)
+
+    def assign(self, key: str, email: str) -> None:
+        self.fake.assign(key, email, by=PERSON)
+
+    def fail_creates(self) -> None:
+        self.fake.timeout_next(method="POST", path=r"/rest/api/3/issue$")
+
+    def last_change_webhook(self, key: str) -> tuple[dict, bytes]:
+        issue = self.fake.issue(key)
+        changelog = [
+            {
+                "field": "status",
+                "fieldtype": "jira",
+                "from": None,
+                "fromString": None,
+                "to": issue.status.id,
+                "toString": issue.status.name,
+            }
+        ]
+        return self.fake.build_webhook(
+            "jira:issue_updated", key, changelog=changelog, by=PERSON, secret=WEBHOOK_SECRET
+        )
+
+    def last_comment_webhook(self, key: str) -> tuple[dict, bytes]:
+        comment = self.fake.issue(key).comments[-1]
+        author = self.fake.users[comment.author_id].email
+        return self.fake.build_webhook(
+            "comment_created", key, comment_id=comment.id, by=author, secret=WEBHOOK_SECRET
+        )
+
+    def fresh_delivery_headers(self) -> dict:
+        return {"X-Atlassian-Webhook-Identifier": str(uuid.uuid4())}
+
+
+WORLDS = {"jira": JiraWorld}
+
+
+@pytest.fixture(autouse=True)
+def _no_waiting(monkeypatch):
+    monkeypatch.setattr(http, "pause", lambda seconds: None)
+
+
+@pytest.fixture
+def fake_sentry():
+    fake = FakeSentry.seeded(issues=60, projects=2, seed=3)
+    fake.add_member("Dana Developer", PERSON)
+    http.mount_transport(SENTRY_URL, fake.transport())
+    yield fake
+    http.mount_transport(SENTRY_URL, None)
+
+
+@pytest.fixture
+def admin():
+    return AdminFactory()
+
+
+@pytest.fixture(params=sorted(kind for kind in WORLDS if kind in CONNECTORS))
+def tracker(request, admin, fake_sentry):
+    """A synced Sentry connection and a synced tracker connection of one kind, with its fake."""
+    world = WORLDS[request.param]()
+    http.mount_transport(world.url, world.fake.transport())
+    Connection.objects.create(
+        organization=admin.organization,
+        kind="sentry",
+        name="Sentry",
+        base_url=SENTRY_URL,
+        remote_organization="acme",
+        api_token=fake_sentry.token,
+        webhook_secret="sentry-secret",
+    )
+    world.connection = Connection.objects.create(
+        organization=admin.organization,
+        kind=world.kind,
+        name=world.kind.title(),
+        webhook_secret=WEBHOOK_SECRET,
+        **world.connection_fields(),
+    )
+    call_command("sync", stdout=open("/dev/null", "w"))
+    world.project = TrackerProject.objects.get(connection=world.connection, key=world.project_key())
+    world.locked_project = TrackerProject.objects.get(
+        connection=world.connection, key=world.project_key(locked=True)
+    )
+    yield world
+    http.mount_transport(world.url, None)
+
+
+@pytest.fixture
+def unresolved_issues(tracker):
+    return list(SentryIssue.objects.filter(status="unresolved").order_by("pk"))
+
+
+def deliver_webhook(
+    client, connection: Connection, headers: dict, body: bytes, capture
+) -> WebhookDelivery:
+    """Post a signed delivery to Switchyard's endpoint and let the worker apply it."""
+    with capture(execute=True):
+        response = client.post(
+            f"/api/webhooks/{connection.kind}/{connection.uuid}/",
+            data=body,
+            content_type="application/json",
+            headers=headers,
+        )
+    assert response.status_code in (200, 202), response.content
+    return WebhookDelivery.objects.filter(connection=connection).order_by("-received_at").first()
