@@ -14,7 +14,7 @@ from switchyard.products.mapping import Mappable, register_mappable
 from switchyard.sync.registry import KindHandlers, register_kind, register_operation
 from switchyard.trackers import services
 from switchyard.trackers.connectors.registry import CONNECTORS
-from switchyard.trackers.models import CLOSED_CATEGORIES, Ticket, TrackerProject
+from switchyard.trackers.models import CLOSED_CATEGORIES, StatusCategory, Ticket, TrackerProject
 from switchyard.trackers.sources import SentryIssueSource, register_source
 
 
@@ -47,12 +47,12 @@ def _sentry_status_changed(event: SentryIssueStatusChanged) -> None:
         return
     if event.new_status == IssueStatus.RESOLVED:
         services.source_status_changed(
-            source=issue, closed=True, origin_connection_id=event.origin_connection_id
+            source=issue, category=StatusCategory.DONE, comment="Resolved in Sentry.",
+            origin_connection_id=event.origin_connection_id,
         )
     elif event.new_status == IssueStatus.UNRESOLVED:
         services.source_status_changed(
-            source=issue,
-            closed=False,
+            source=issue, category=StatusCategory.TODO, comment="Reopened: the Sentry issue came back.",
             origin_connection_id=event.origin_connection_id,
             regressed=event.old_status == IssueStatus.RESOLVED,
         )

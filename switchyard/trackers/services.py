@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from switchyard.core import events
 from switchyard.core.exceptions import DomainError, RemoteError, ValidationFailed
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import outbox_add
@@ -167,10 +168,24 @@ def _project_index(connection: Connection) -> dict[str, TrackerProject]:
     return index
 
 
+@dataclass(frozen=True)
+class TicketCreatedRemotely:
+    """A ticket Switchyard did not make appeared in a tracker."""
+
+    ticket_id: int
+
+
 def store_tickets(
-    connection: Connection, page: list[RemoteTicket], *, recorder: RunRecorder | None = None
+    connection: Connection,
+    page: list[RemoteTicket],
+    *,
+    recorder: RunRecorder | None = None,
+    announce_new: bool = True,
 ) -> list[Ticket]:
-    """Upsert tickets; then follow status changes to what the tickets track."""
+    """Upsert tickets; then follow status changes to what the tickets track.
+
+    New tickets are announced (TicketCreatedRemotely) unless Switchyard itself just made them.
+    """
     projects = _project_index(connection)
     known = [ticket for ticket in page if ticket.project_external_id in projects]
     mappings.learn_statuses(
@@ -217,6 +232,10 @@ def store_tickets(
             unchanged=counts.unchanged,
             failed=len(page) - len(known),
         )
+    new = [row.external_id for row in rows if row.external_id not in before]
+    if new and announce_new:
+        for ticket_id in Ticket.objects.filter(connection=connection, external_id__in=new).values_list("pk", flat=True):
+            events.publish(TicketCreatedRemotely(ticket_id=ticket_id))
     changed = {
         row.external_id: row
         for row in rows
@@ -241,21 +260,15 @@ def _active_links(ticket: Ticket):
 
 
 def _follow_ticket_status(ticket: Ticket, old_category: str) -> None:
-    """A ticket moved in the tracker: resolve or reopen what it tracks (where the link allows)."""
-    closed_now = ticket.status_category in CLOSED_CATEGORIES
-    closed_before = old_category in CLOSED_CATEGORIES
-    if closed_now == closed_before:
-        return
+    """A ticket moved in the tracker: what it tracks follows (where the link allows)."""
     for link in _active_links(ticket).filter(status_to_source=True):
         source = link.source
         if source is None:
             continue
-        handler = source_for(type(source))
         with transaction.atomic():
-            if closed_now:
-                handler.on_ticket_closed(source, ticket=ticket, origin=ticket.connection)
-            else:
-                handler.on_ticket_reopened(source, ticket=ticket, origin=ticket.connection)
+            source_for(type(source)).on_ticket_moved(
+                source, ticket=ticket, old_category=old_category, origin=ticket.connection
+            )
             _mark_link_ok(link)
 
 
@@ -440,13 +453,15 @@ def deliver_create_ticket(entry: OutboxEntry) -> dict:
         _mark_link_failing(link.pk, error.message)
         raise
     with transaction.atomic():
-        store_tickets(entry.connection, [remote])
+        store_tickets(entry.connection, [remote], announce_new=False)
         ticket = Ticket.objects.get(connection=entry.connection, external_id=remote.external_id)
         link.ticket = ticket
         link.sync_state = TicketLink.SyncState.OK
         link.last_synced_at = timezone.now()
         link.last_error = ""
         link.save(update_fields=["ticket", "sync_state", "last_synced_at", "last_error"])
+        if link.source is not None:
+            source_for(type(link.source)).on_linked(link.source, ticket=ticket)
     return {"ticket": ticket.key, "url": ticket.url}
 
 
@@ -517,9 +532,14 @@ def ticket_unlink(*, link: TicketLink) -> None:
 
 
 def source_status_changed(
-    *, source, closed: bool, origin_connection_id: int | None, regressed: bool = False
+    *, source, category: str, origin_connection_id: int | None, comment: str = "",
+    regressed: bool = False,
 ) -> None:
-    """A source was resolved or reopened: move its tickets (where links allow), or open a new one."""
+    """A source changed status: move its tickets into ``category`` (where links allow).
+
+    A regression (a resolved source back again) reopens a closed ticket, or opens a new ticket
+    beside it when its tracker project says so.
+    """
     links = TicketLink.objects.filter(
         source_type=ContentType.objects.get_for_model(source),
         source_id=source.pk,
@@ -527,17 +547,10 @@ def source_status_changed(
         status_to_tracker=True,
     ).select_related("ticket", "tracker_project__connection")
     for link in links:
-        connection = link.tracker_project.connection
-        if connection.pk == origin_connection_id:
+        if link.tracker_project.connection_id == origin_connection_id:
             continue  # the change came from this tracker: don't send it back
         with transaction.atomic():
-            if closed:
-                _queue_move(
-                    link,
-                    StatusCategory.DONE,
-                    comment=f"Resolved in {source_for(type(source)).label.lower()}.",
-                )
-            elif (
+            if (
                 regressed
                 and link.tracker_project.regression_policy == RegressionPolicy.NEW_TICKET
                 and link.ticket
@@ -548,11 +561,7 @@ def source_status_changed(
                     source=source, tracker_project=link.tracker_project, via=link.created_via
                 )
             else:
-                _queue_move(
-                    link,
-                    StatusCategory.TODO,
-                    comment=f"Reopened: the {source_for(type(source)).label.lower()} came back.",
-                )
+                _queue_move(link, category, comment=comment)
 
 
 def _queue_move(link: TicketLink, category: str, *, comment: str) -> None:

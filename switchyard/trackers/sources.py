@@ -13,6 +13,7 @@ from django.db import models
 from switchyard.monitoring import services as monitoring
 from switchyard.monitoring.models import IssueStatus, SentryIssue
 from switchyard.sync.models import Connection
+from switchyard.trackers.models import CLOSED_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,13 @@ class TicketSource(Protocol):
 
     def is_closed(self, source) -> bool: ...
 
-    def on_ticket_closed(self, source, *, ticket, origin: Connection) -> None: ...
+    def on_ticket_moved(self, source, *, ticket, old_category: str, origin: Connection) -> None:
+        """The linked ticket moved into ``ticket.status_category`` in the tracker."""
+        ...
 
-    def on_ticket_reopened(self, source, *, ticket, origin: Connection) -> None: ...
+    def on_linked(self, source, *, ticket) -> None:
+        """A ticket was created for (or linked to) the source."""
+        ...
 
     def add_comment(self, source, *, text: str, origin: Connection) -> None: ...
 
@@ -102,7 +107,15 @@ class SentryIssueSource:
     def is_closed(self, issue: SentryIssue) -> bool:
         return issue.status != IssueStatus.UNRESOLVED
 
-    def on_ticket_closed(self, issue: SentryIssue, *, ticket, origin: Connection) -> None:
+    def on_ticket_moved(self, issue: SentryIssue, *, ticket, old_category: str, origin: Connection) -> None:
+        closed_now = ticket.status_category in CLOSED_CATEGORIES
+        if closed_now != (old_category in CLOSED_CATEGORIES):
+            (self._ticket_closed if closed_now else self._ticket_reopened)(issue, ticket=ticket, origin=origin)
+
+    def on_linked(self, issue: SentryIssue, *, ticket) -> None:
+        pass
+
+    def _ticket_closed(self, issue: SentryIssue, *, ticket, origin: Connection) -> None:
         if issue.status == IssueStatus.RESOLVED:
             return
         monitoring.sentry_issue_set_status(issue=issue, status=IssueStatus.RESOLVED, origin=origin)
@@ -112,7 +125,7 @@ class SentryIssueSource:
             text=f"Resolved by {ticket.key} ({ticket.status}) in {origin.get_kind_display()}: {ticket.url}",
         )
 
-    def on_ticket_reopened(self, issue: SentryIssue, *, ticket, origin: Connection) -> None:
+    def _ticket_reopened(self, issue: SentryIssue, *, ticket, origin: Connection) -> None:
         if issue.status == IssueStatus.UNRESOLVED:
             return
         monitoring.sentry_issue_set_status(

@@ -168,7 +168,7 @@ def test_resolving_the_sentry_issue_moves_the_ticket_to_done_with_a_comment(
         assert api.post(f"/api/sentry/issues/{issue.pk}/resolve/").status_code == 200
     remote = tracker.remote(link.ticket.key)
     assert remote["closed"], remote["status"]
-    assert any("Resolved in sentry issue" in text for _, text in remote["comments"])
+    assert any("Resolved in Sentry" in text for _, text in remote["comments"])
     assert Ticket.objects.get(pk=link.ticket.pk).status_category == "done"
 
 
