@@ -512,7 +512,7 @@ def _fetch_ticket(organization_id: int, key: str) -> Ticket:
             remote = connector_for(connection).get_ticket(key)
         except RemoteError:
             continue
-        store_tickets(connection, [remote])
+        store_tickets(connection, [remote], announce_new=False)
         ticket = Ticket.objects.filter(
             connection=connection, external_id=remote.external_id
         ).first()
