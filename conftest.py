@@ -4,6 +4,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# Fake remotes and a person acting in them, for the tracker and customer-issue suites.
+pytest_plugins = ["switchyard.trackers.tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "switchyard.sync",
     "switchyard.monitoring",
     "switchyard.trackers",
+    "switchyard.support",
     "switchyard.web",
 ]
 
@@ -163,6 +164,9 @@ SPECTACULAR_SETTINGS = {
         "ProductPriorityEnum": "switchyard.products.models.Priority",
         "TicketPriorityEnum": "switchyard.trackers.models.LocalPriority",
         "StatusCategoryEnum": "switchyard.trackers.models.StatusCategory",
+        "CustomerIssueStatusEnum": "switchyard.support.models.IssueStatus",
+        "CustomerIssueCategoryEnum": "switchyard.support.models.IssueCategory",
+        "SentryIssueStatusEnum": "switchyard.monitoring.models.IssueStatus",
     },
 }
 

@@ -8,12 +8,14 @@ raised so the caller (a task) retries later instead of holding a worker.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -59,6 +61,20 @@ def pause(seconds: float) -> None:
 
 
 _mounted: dict[str, httpx.BaseTransport] = {}
+_fail_fast: contextvars.ContextVar[float | None] = contextvars.ContextVar("fail_fast", default=None)
+
+
+@contextlib.contextmanager
+def fail_fast(*, timeout: float) -> Iterator[None]:
+    """Clients built inside try once, with this timeout: for calls made while a person waits.
+
+    What fails is left to the outbox's own retries.
+    """
+    token = _fail_fast.set(timeout)
+    try:
+        yield
+    finally:
+        _fail_fast.reset(token)
 
 
 def mount_transport(base_url: str, transport: httpx.BaseTransport | None) -> None:
@@ -100,6 +116,8 @@ class RemoteClient:
         self.logger = logging.getLogger(f"remote.{self.kind}")
         self._sleep = sleep or pause
         self._max_attempts = max_attempts or self.max_attempts
+        if (quick := _fail_fast.get()) is not None:
+            timeout, self._max_attempts = min(timeout, quick), 1
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,

@@ -47,12 +47,16 @@ def _sentry_status_changed(event: SentryIssueStatusChanged) -> None:
         return
     if event.new_status == IssueStatus.RESOLVED:
         services.source_status_changed(
-            source=issue, category=StatusCategory.DONE, comment="Resolved in Sentry.",
+            source=issue,
+            category=StatusCategory.DONE,
+            comment="Resolved in Sentry.",
             origin_connection_id=event.origin_connection_id,
         )
     elif event.new_status == IssueStatus.UNRESOLVED:
         services.source_status_changed(
-            source=issue, category=StatusCategory.TODO, comment="Reopened: the Sentry issue came back.",
+            source=issue,
+            category=StatusCategory.TODO,
+            comment="Reopened: the Sentry issue came back.",
             origin_connection_id=event.origin_connection_id,
             regressed=event.old_status == IssueStatus.RESOLVED,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import re
@@ -33,7 +34,6 @@ from switchyard.trackers.connectors.registry import connector_for
 from switchyard.trackers.models import (
     CLOSED_CATEGORIES,
     RegressionPolicy,
-    StatusCategory,
     Ticket,
     TicketComment,
     TicketLink,
@@ -234,7 +234,9 @@ def store_tickets(
         )
     new = [row.external_id for row in rows if row.external_id not in before]
     if new and announce_new:
-        for ticket_id in Ticket.objects.filter(connection=connection, external_id__in=new).values_list("pk", flat=True):
+        for ticket_id in Ticket.objects.filter(
+            connection=connection, external_id__in=new
+        ).values_list("pk", flat=True):
             events.publish(TicketCreatedRemotely(ticket_id=ticket_id))
     changed = {
         row.external_id: row
@@ -341,7 +343,9 @@ def _copy_comment_to_sources(ticket: Ticket, comment: RemoteComment) -> None:
             if created:
                 author = comment.author_email or "someone"
                 text = f"{ticket.key} comment by {author}:\n\n{comment.body}"
-                source_for(type(source)).add_comment(source, text=text, origin=ticket.connection)
+                source_for(type(source)).add_comment(
+                    source, text=text, origin=ticket.connection, external_id=comment.external_id
+                )
 
 
 # -- creating and linking tickets --------------------------------------------------------------
@@ -493,15 +497,7 @@ def ticket_link_existing(*, source, key_or_url: str) -> TicketLink:
         raise AlreadyLinked(
             f"Already linked to {existing.ticket.key if existing.ticket else 'a ticket'} in {ticket.tracker_project.key}."
         )
-    return TicketLink.objects.create(
-        ticket=ticket,
-        tracker_project=ticket.tracker_project,
-        source_type=ContentType.objects.get_for_model(source),
-        source_id=source.pk,
-        created_via=TicketLink.CreatedVia.LINKED,
-        sync_state=TicketLink.SyncState.OK,
-        last_synced_at=timezone.now(),
-    )
+    return ticket_link_to_source(ticket=ticket, source=source)
 
 
 def _fetch_ticket(organization_id: int, key: str) -> Ticket:
@@ -523,6 +519,32 @@ def _fetch_ticket(organization_id: int, key: str) -> Ticket:
     )
 
 
+def ticket_link_to_source(*, ticket: Ticket, source) -> TicketLink:
+    """Link a known ticket to a source (e.g. a ticket created in the tracker, imported here)."""
+    return TicketLink.objects.create(
+        ticket=ticket,
+        tracker_project=ticket.tracker_project,
+        source_type=ContentType.objects.get_for_model(source),
+        source_id=source.pk,
+        created_via=TicketLink.CreatedVia.LINKED,
+        sync_state=TicketLink.SyncState.OK,
+        last_synced_at=timezone.now(),
+    )
+
+
+def fetch_recent_tickets(*, project: TrackerProject, limit: int) -> list[RemoteTicket]:
+    """The ``limit`` most recently updated tickets of a project, straight from the tracker."""
+    remote = connector_for(project.connection).iter_tickets(
+        [_remote_project(project)], updated_since=None
+    )
+    return heapq.nlargest(limit, remote, key=lambda ticket: ticket.updated_at)
+
+
+def local_priority_of(ticket: Ticket) -> str | None:
+    """The local priority a ticket's remote priority stands for in its project."""
+    return mappings.local_priority(ticket.tracker_project, ticket.priority)
+
+
 def ticket_unlink(*, link: TicketLink) -> None:
     """Forget a link (the ticket and its source stay as they are)."""
     link.delete()
@@ -532,7 +554,11 @@ def ticket_unlink(*, link: TicketLink) -> None:
 
 
 def source_status_changed(
-    *, source, category: str, origin_connection_id: int | None, comment: str = "",
+    *,
+    source,
+    category: str,
+    origin_connection_id: int | None,
+    comment: str = "",
     regressed: bool = False,
 ) -> None:
     """A source changed status: move its tickets into ``category`` (where links allow).

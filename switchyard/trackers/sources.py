@@ -43,7 +43,7 @@ class TicketSource(Protocol):
         """A ticket was created for (or linked to) the source."""
         ...
 
-    def add_comment(self, source, *, text: str, origin: Connection) -> None: ...
+    def add_comment(self, source, *, text: str, origin: Connection, external_id: str) -> None: ...
 
     def assignee_email(self, source) -> str: ...
 
@@ -107,10 +107,14 @@ class SentryIssueSource:
     def is_closed(self, issue: SentryIssue) -> bool:
         return issue.status != IssueStatus.UNRESOLVED
 
-    def on_ticket_moved(self, issue: SentryIssue, *, ticket, old_category: str, origin: Connection) -> None:
+    def on_ticket_moved(
+        self, issue: SentryIssue, *, ticket, old_category: str, origin: Connection
+    ) -> None:
         closed_now = ticket.status_category in CLOSED_CATEGORIES
         if closed_now != (old_category in CLOSED_CATEGORIES):
-            (self._ticket_closed if closed_now else self._ticket_reopened)(issue, ticket=ticket, origin=origin)
+            (self._ticket_closed if closed_now else self._ticket_reopened)(
+                issue, ticket=ticket, origin=origin
+            )
 
     def on_linked(self, issue: SentryIssue, *, ticket) -> None:
         pass
@@ -137,7 +141,9 @@ class SentryIssueSource:
             text=f"Reopened: {ticket.key} moved back to {ticket.status} in {origin.get_kind_display()}: {ticket.url}",
         )
 
-    def add_comment(self, issue: SentryIssue, *, text: str, origin: Connection) -> None:
+    def add_comment(
+        self, issue: SentryIssue, *, text: str, origin: Connection, external_id: str
+    ) -> None:
         monitoring.sentry_issue_comment(issue=issue, text=text, origin=origin)
 
     def assignee_email(self, issue: SentryIssue) -> str:

@@ -8,7 +8,7 @@ from switchyard.sync.models import Connection, OutboxEntry, SyncRun
 from switchyard.sync.outbox import outbox_due_ids
 from switchyard.sync.scheduler import schedule_due_work
 from switchyard.trackers.models import StatusMapping, Ticket, TicketLink
-from switchyard.trackers.tests.conftest import PERSON, deliver_webhook
+from switchyard.trackers.tests.fixtures import PERSON, deliver_webhook
 
 pytestmark = pytest.mark.django_db
 

@@ -33,6 +33,7 @@ JIRA_CATEGORY_FOR = {
     "canceled": "done",
 }
 IDEMPOTENCY_LABEL = "sy-{}"
+MAX_TRANSITION_STEPS = 3
 
 
 def _email(user: JiraUser | None) -> str:
@@ -157,28 +158,40 @@ class JiraConnector:
         return self.get_ticket(ticket_external_id)
 
     def move_to(self, ticket_external_id: str, targets: list[str], category: str) -> RemoteTicket:
-        issue = self.client.get_issue(ticket_external_id)
-        if issue.status in targets or (
-            not targets and CATEGORIES.get(issue.status_category) == category
-        ):
-            return self._ticket(issue)
-        transitions = self.client.get_transitions(ticket_external_id)
-        ranked = [t for name in targets for t in transitions if t.to_status == name]
-        if not ranked:
-            # No mapped status reachable: any status of the category will do (for reopening, any open one).
-            accepted = {JIRA_CATEGORY_FOR[category]} | (
-                {"indeterminate"} if category == "todo" else set()
+        """Walk the workflow into the category: a mapped status, else any of its Jira category.
+
+        Reopening into "in progress" may take two transitions (Done → To Do → In Progress), so
+        a closed ticket may first step to any open status.
+        """
+        accepted = {JIRA_CATEGORY_FOR[category]} | (
+            {"indeterminate"} if category == "todo" else set()
+        )
+        for _ in range(MAX_TRANSITION_STEPS):
+            issue = self.client.get_issue(ticket_external_id)
+            if issue.status in targets or issue.status_category in accepted:
+                return self._ticket(issue)
+            transitions = self.client.get_transitions(ticket_external_id)
+            step = (
+                [t for name in targets for t in transitions if t.to_status == name]
+                or [t for t in transitions if t.to_status_category in accepted]
+                or [
+                    t
+                    for t in transitions
+                    if issue.status_category == "done" != t.to_status_category
+                ]
             )
-            ranked = [t for t in transitions if t.to_status_category in accepted]
-        if not ranked:
-            offered = ", ".join(f"{t.name} → {t.to_status}" for t in transitions) or "none"
-            wanted = ", ".join(targets) or category
-            raise StatusNotReachable(
-                f"Jira offers no transition from “{issue.status}” into {wanted} for {issue.key} "
-                f"(available: {offered})."
-            )
-        self.client.transition_issue(ticket_external_id, ranked[0].id)
-        return self.get_ticket(ticket_external_id)
+            if not step:
+                offered = ", ".join(f"{t.name} → {t.to_status}" for t in transitions) or "none"
+                raise StatusNotReachable(
+                    f"Jira offers no transition from “{issue.status}” into {', '.join(targets) or category} "
+                    f"for {issue.key} (available: {offered})."
+                )
+            self.client.transition_issue(ticket_external_id, step[0].id)
+            if step[0].to_status in targets or step[0].to_status_category in accepted:
+                return self.get_ticket(ticket_external_id)
+        raise StatusNotReachable(
+            f"Jira's workflow did not lead into {category} within {MAX_TRANSITION_STEPS} steps."
+        )
 
     def add_comment(self, ticket_external_id: str, body: str) -> RemoteComment:
         return self._comment(ticket_external_id, self.client.add_comment(ticket_external_id, body))

@@ -18,7 +18,7 @@ from switchyard.monitoring.models import SentryIssue
 from switchyard.sync.models import Connection, WebhookDelivery
 from switchyard.trackers.connectors.jira.adf import adf_to_markdown
 from switchyard.trackers.connectors.registry import CONNECTORS
-from switchyard.trackers.models import TrackerProject
+from switchyard.trackers.models import TicketLink, TrackerProject
 
 SENTRY_URL = "https://sentry.test"
 JIRA_URL = "https://acme.atlassian.test"
@@ -111,6 +111,29 @@ class JiraWorld:
 
     def fresh_delivery_headers(self) -> dict:
         return {"X-Atlassian-Webhook-Identifier": str(uuid.uuid4())}
+
+    def create_remote_ticket(self, summary: str) -> str:
+        return self.fake.create_issue_as_user("PAY", summary, reporter=PERSON)
+
+    def remote_priority(self, local: str) -> str:
+        return {"low": "Low", "medium": "Medium", "high": "High", "urgent": "Highest"}[local]
+
+    # -- customer issues: an organization may use a Jira project instead of a Linear team --
+
+    def use_for_support(self, settings, project) -> None:
+        settings.tracker_project = project
+        settings.save()
+
+    def check_linear_fields(self, issue: dict, linear_data: dict | None) -> None:
+        # The linear_* fields describe a Linear link only.
+        assert linear_data is None and issue["synced_to_linear"] is False
+
+
+def ticket_key_of(issue_id: int) -> str:
+    """The key of the ticket linked to a customer issue."""
+    return TicketLink.objects.get(
+        source_type__model="customerissue", source_id=issue_id, is_active=True
+    ).ticket.key
 
 
 WORLDS = {"jira": JiraWorld}

@@ -1,0 +1,67 @@
+"""Reads of customer issues: who sees which, and the figures."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from switchyard.accounts.models import User
+from switchyard.support.models import (
+    CustomerIssue,
+    IssueComment,
+    IssuePriority,
+    IssueStatus,
+    IssueStatusChange,
+)
+
+RELATED = [
+    "organization",
+    "vendor",
+    "order",
+    "assigned_to",
+    "created_by",
+    "raised_by_customer",
+    "resolved_by",
+]
+
+
+def issues_visible_to(*, user: User) -> QuerySet[CustomerIssue]:
+    """Customers see the issues they raised; staff see their organization's."""
+    issues = CustomerIssue.objects.select_related(*RELATED)
+    if user.is_customer:
+        return issues.filter(raised_by_customer=user)
+    return issues.filter(organization_id=user.organization_id)
+
+
+def issue_with_thread(queryset: QuerySet[CustomerIssue]) -> QuerySet[CustomerIssue]:
+    """Issues with their comments and status history, prefetched."""
+    return queryset.prefetch_related(
+        Prefetch("comments", queryset=IssueComment.objects.select_related("author")),
+        Prefetch("history", queryset=IssueStatusChange.objects.select_related("changed_by")),
+    )
+
+
+def issue_stats(*, issues: QuerySet[CustomerIssue]) -> dict:
+    """Totals by status, priority, source and tracker sync, in one query."""
+    figures = issues.aggregate(
+        total=Count("id"),
+        client_raised=Count("id", filter=Q(is_client_issue=True)),
+        synced=Count("id", filter=Q(synced_to_linear=True)),
+        **{f"status_{value}": Count("id", filter=Q(status=value)) for value in IssueStatus.values},
+        **{
+            f"priority_{value}": Count("id", filter=Q(priority=value))
+            for value in IssuePriority.values
+        },
+    )
+    return {
+        "total": figures["total"],
+        "by_status": {value: figures[f"status_{value}"] for value in IssueStatus.values},
+        "by_priority": {value: figures[f"priority_{value}"] for value in IssuePriority.values},
+        "by_source": {
+            "client_raised": figures["client_raised"],
+            "internal": figures["total"] - figures["client_raised"],
+        },
+        "linear_sync": {
+            "synced": figures["synced"],
+            "not_synced": figures["total"] - figures["synced"],
+        },
+    }
