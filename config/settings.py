@@ -4,6 +4,7 @@ Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION
 TASKS_BACKEND, REDIS_URL, LOG_LEVEL. A `.env` file at the project root is read when present.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -104,6 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too (one per process), so that threads and processes share it as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

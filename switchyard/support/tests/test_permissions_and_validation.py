@@ -353,3 +353,25 @@ def test_issue_numbers_count_per_year_and_restart(world):
     assert services.next_issue_number(year=year) == f"ISS-{year}-0003"  # two raised in the fixture
     assert services.next_issue_number(year=year + 1) == f"ISS-{year + 1}-0001"
     assert services.next_issue_number(year=year) == f"ISS-{year}-0004"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issue_numbers_stay_unique_under_concurrent_creation():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections, transaction
+
+    def take_numbers(_):
+        try:
+            numbers = []
+            for _ in range(5):
+                with transaction.atomic():
+                    numbers.append(services.next_issue_number(year=2031))
+            return numbers
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        taken = [number for numbers in pool.map(take_numbers, range(6)) for number in numbers]
+    assert len(taken) == len(set(taken)) == 30
+    assert sorted(taken) == [f"ISS-2031-{n:04d}" for n in range(1, 31)]
