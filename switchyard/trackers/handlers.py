@@ -1,7 +1,9 @@
 """What trackers plug in at start-up: sync handlers, operations, the product mapping, event reactions."""
 
+from datetime import timedelta
+
 from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 
 from switchyard.core import events
 from switchyard.monitoring.models import IssueStatus, SentryIssue
@@ -19,15 +21,19 @@ from switchyard.trackers.sources import SentryIssueSource, register_source
 
 
 def _product_figures() -> dict:
-    open_tickets = (
-        Ticket.objects.filter(tracker_project__product=OuterRef("pk"), is_deleted=False)
-        .exclude(status_category__in=CLOSED_CATEGORIES)
-        .order_by()
-        .values("tracker_project__product")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return {"open tickets": Coalesce(Subquery(open_tickets), 0, output_field=IntegerField())}
+    """Open tickets and tickets created this week per product, as subqueries over Product."""
+    tickets = Ticket.objects.filter(
+        tracker_project__product=OuterRef("pk"), is_deleted=False
+    ).order_by()
+
+    def count(queryset):
+        counted = queryset.values("tracker_project__product").annotate(n=Count("id")).values("n")
+        return Coalesce(Subquery(counted), 0, output_field=IntegerField())
+
+    return {
+        "open tickets": count(tickets.exclude(status_category__in=CLOSED_CATEGORIES)),
+        "new this week": count(tickets.filter(remote_created_at__gte=Now() - timedelta(days=7))),
+    }
 
 
 TRACKER_PROJECTS = Mappable(

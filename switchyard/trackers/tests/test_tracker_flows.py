@@ -395,3 +395,40 @@ def test_comments_travel_both_ways_once_and_are_not_echoed(
         text for _, text in tracker.remote(link.ticket.key)["comments"] if "deploy 812" in text
     ]
     assert len(copies) == 1
+
+
+def test_a_product_shows_its_projects_open_tickets_and_new_tickets(
+    client, client_for, admin, tracker, unresolved_issues, django_capture_on_commit_callbacks
+):
+    from switchyard.accounts.roles import org_admin_group
+    from switchyard.products.tests.factories import ProductFactory
+
+    checkout = ProductFactory(organization=admin.organization, name="Checkout")
+    payments = ProductFactory(parent=checkout, name="Payments")
+    api = client_for(admin)
+    api.post(
+        f"/api/products/{payments.pk}/tracker-projects/",
+        {"project_ids": [tracker.project.pk]},
+        format="json",
+    )
+    sentry_project = unresolved_issues[0].project
+    api.post(
+        f"/api/products/{checkout.pk}/sentry-projects/",
+        {"project_ids": [sentry_project.pk]},
+        format="json",
+    )
+    link = create_ticket(
+        api, unresolved_issues[0], tracker.project, django_capture_on_commit_callbacks
+    )
+
+    overview = api.get(f"/api/products/{checkout.pk}/overview/").json()
+    assert [p["id"] for p in overview["sentry_projects"]] == [sentry_project.pk]
+    assert overview["sentry_projects"][0]["unresolved_issues"] >= 1
+    assert [p["key"] for p in overview["tracker_projects"]] == [tracker.project.key]
+    assert overview["tracker_projects"][0]["open_tickets"] >= 1
+    assert link.ticket.key in [t["key"] for t in overview["tickets_created_this_week"]]
+
+    admin.groups.add(org_admin_group())
+    client.force_login(admin)
+    html = client.get("/admin/products/product/").content.decode()
+    assert "1 Tracker projects</a> (open tickets: 1, new this week: 1)" in html  # the Payments row
