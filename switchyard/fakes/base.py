@@ -74,9 +74,14 @@ class Fault:
     delay: float = 5.0
     method: str | None = None
     path_pattern: str | None = None
+    body_pattern: str | None = None  # e.g. one GraphQL operation among the POSTs to /graphql
 
     def matches(self, request: FakeRequest) -> bool:
         if self.method and self.method != request.method:
+            return False
+        if self.body_pattern and not re.search(
+            self.body_pattern, request.body.decode(errors="replace")
+        ):
             return False
         return not self.path_pattern or re.search(self.path_pattern, request.path) is not None
 
@@ -180,12 +185,17 @@ class FakeServer:
         times: int = 1,
         path: str | None = None,
         method: str | None = None,
+        body: str | None = None,
     ) -> None:
         """Stay silent: in-process this raises httpx.ReadTimeout; served, it sleeps ``delay``.
 
         The request is still applied first, like a remote that did the work but answered late.
         """
-        self._add_fault(Fault("timeout", times, delay=delay, method=method, path_pattern=path))
+        self._add_fault(
+            Fault(
+                "timeout", times, delay=delay, method=method, path_pattern=path, body_pattern=body
+            )
+        )
 
     def truncate_next(
         self, *, times: int = 1, path: str | None = None, method: str | None = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from switchyard.sync.models import Connection
 from switchyard.trackers.connectors.base import TrackerConnector
 from switchyard.trackers.connectors.jira.connector import JiraConnector
+from switchyard.trackers.connectors.linear.connector import LinearConnector
 
-CONNECTORS = {"jira": JiraConnector}
+CONNECTORS = {"jira": JiraConnector, "linear": LinearConnector}
 
 
 def connector_for(connection: Connection) -> TrackerConnector:

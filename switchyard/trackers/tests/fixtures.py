@@ -13,6 +13,7 @@ from django.core.management import call_command
 from switchyard.accounts.tests.factories import AdminFactory
 from switchyard.core import http
 from switchyard.fakes.jira import FakeJira
+from switchyard.fakes.linear import FakeLinear
 from switchyard.fakes.sentry import FakeSentry
 from switchyard.monitoring.models import SentryIssue
 from switchyard.sync.models import Connection, WebhookDelivery
@@ -136,7 +137,102 @@ def ticket_key_of(issue_id: int) -> str:
     ).ticket.key
 
 
-WORLDS = {"jira": JiraWorld}
+class LinearWorld:
+    """A person working in the fake Linear."""
+
+    kind = "linear"
+    url = LINEAR_URL
+    review_status = "In Review"
+    in_progress_status = "In Progress"
+
+    def __init__(self) -> None:
+        self.fake = FakeLinear()
+        self.fake.add_user("Dana Developer", PERSON)
+        self.fake.add_team("PAY", "Payments")
+        locked = self.fake.add_team("LOCKED", "Locked workflow")
+        # A team whose workflow has no completed or canceled state: nothing can move into done.
+        for state_id in [
+            s["id"]
+            for s in self.fake.states.values()
+            if s["team"]["id"] == locked and s["type"] in ("completed", "canceled")
+        ]:
+            del self.fake.states[state_id]
+        self.fake.create_issue_as_user("PAY", "Checkout button unresponsive", creator=PERSON)
+
+    def connection_fields(self) -> dict:
+        return {"base_url": self.url, "api_token": self.fake.api_key}
+
+    def project_key(self, locked: bool = False) -> str:
+        return "LOCKED" if locked else "PAY"
+
+    def _issue(self, key: str):
+        return next(i for i in self.fake.issues.values() if self.fake._identifier(i) == key)
+
+    def remote(self, key: str) -> dict:
+        issue = self._issue(key)
+        state = self.fake.states[issue.state_id]
+        comments = [c for c in self.fake.comments.values() if c.issue_id == issue.id]
+        return {
+            "summary": issue.title,
+            "status": state["name"],
+            "closed": state["type"] in ("completed", "canceled"),
+            "labels": issue.labels,
+            "priority": str(issue.priority),
+            "assignee": self.fake.users[issue.assignee_id]["email"] if issue.assignee_id else None,
+            "comments": [(self.fake.users[c.user_id]["email"], c.body) for c in comments],
+            "description": issue.description,
+        }
+
+    def count(self, project_key: str) -> int:
+        team_id = self.fake.team_by_key(project_key)["id"]
+        return sum(1 for issue in self.fake.issues.values() if issue.team_id == team_id)
+
+    def close(self, key: str) -> None:
+        self.fake.move_issue_to_state(self._issue(key).id, "Done", by=PERSON)
+
+    def move(self, key: str, status: str) -> None:
+        self.fake.move_issue_to_state(self._issue(key).id, status, by=PERSON)
+
+    def comment(self, key: str, text: str, *, as_bot: bool = False) -> None:
+        self.fake.add_comment(self._issue(key).id, text, author=None if as_bot else PERSON)
+
+    def assign(self, key: str, email: str) -> None:
+        self.fake.assign(self._issue(key).id, email, by=PERSON)
+
+    def fail_creates(self) -> None:
+        self.fake.timeout_next(method="POST", body=r"mutation IssueCreate")
+
+    def last_change_webhook(self, key: str) -> tuple[dict, bytes]:
+        return self.fake.issue_webhook(self._issue(key).id, secret=WEBHOOK_SECRET)
+
+    def last_comment_webhook(self, key: str) -> tuple[dict, bytes]:
+        issue = self._issue(key)
+        comment = [c for c in self.fake.comments.values() if c.issue_id == issue.id][-1]
+        return self.fake.comment_webhook(comment.id, secret=WEBHOOK_SECRET)
+
+    def fresh_delivery_headers(self) -> dict:
+        return {"Linear-Delivery": str(uuid.uuid4())}
+
+    def create_remote_ticket(self, summary: str) -> str:
+        return self.fake.create_issue_as_user("PAY", summary, creator=PERSON)
+
+    def remote_priority(self, local: str) -> str:
+        return {"low": "4", "medium": "3", "high": "2", "urgent": "1"}[local]
+
+    def use_for_support(self, settings, project) -> None:
+        settings.linear_team_id = project.external_id
+        settings.save()
+
+    def check_linear_fields(self, issue: dict, linear_data: dict | None) -> None:
+        assert issue["synced_to_linear"] is True
+        assert linear_data["identifier"].startswith("PAY-") and linear_data["state"] == "Todo"
+        assert (
+            issue["linear_issue_id"] == linear_data["id"]
+            and issue["linear_issue_url"] == linear_data["url"]
+        )
+
+
+WORLDS = {"jira": JiraWorld, "linear": LinearWorld}
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,92 @@
+"""Every GraphQL document the Linear client sends (checked against Linear's schema in the tests)."""
+
+USER_FIELDS = "id name displayName email"
+STATE_FIELDS = "id name type position"
+ISSUE_FIELDS = f"""
+    id identifier url title description priority createdAt updatedAt completedAt canceledAt
+    state {{ {STATE_FIELDS} }}
+    team {{ id key }}
+    assignee {{ {USER_FIELDS} }}
+    creator {{ {USER_FIELDS} }}
+    labels {{ nodes {{ name }} }}
+"""
+COMMENT_FIELDS = f"id body createdAt user {{ {USER_FIELDS} }} issue {{ id }}"
+
+VIEWER = f"query Viewer {{ viewer {{ {USER_FIELDS} }} }}"
+
+TEAMS = """
+query Teams($first: Int!, $after: String) {
+  teams(first: $first, after: $after) {
+    nodes { id key name }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WORKFLOW_STATES = f"""
+query WorkflowStates($teamId: ID!, $first: Int!, $after: String) {{
+  workflowStates(filter: {{ team: {{ id: {{ eq: $teamId }} }} }}, first: $first, after: $after) {{
+    nodes {{ {STATE_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+ISSUES = f"""
+query Issues($filter: IssueFilter, $first: Int!, $after: String) {{
+  issues(filter: $filter, first: $first, after: $after, sort: [{{ updatedAt: {{ order: Ascending }} }}]) {{
+    nodes {{ {ISSUE_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+ISSUE = f"query Issue($id: String!) {{ issue(id: $id) {{ {ISSUE_FIELDS} }} }}"
+
+ISSUE_CREATE = f"""
+mutation IssueCreate($input: IssueCreateInput!) {{
+  issueCreate(input: $input) {{ success issue {{ {ISSUE_FIELDS} }} }}
+}}
+"""
+
+ISSUE_UPDATE = f"""
+mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) {{
+  issueUpdate(id: $id, input: $input) {{ success issue {{ {ISSUE_FIELDS} }} }}
+}}
+"""
+
+COMMENT_CREATE = f"""
+mutation CommentCreate($input: CommentCreateInput!) {{
+  commentCreate(input: $input) {{ success comment {{ {COMMENT_FIELDS} }} }}
+}}
+"""
+
+ISSUE_COMMENTS = f"""
+query IssueComments($id: String!, $first: Int!, $after: String) {{
+  issue(id: $id) {{
+    comments(first: $first, after: $after) {{
+      nodes {{ {COMMENT_FIELDS} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+
+USERS_BY_EMAIL = f"""
+query UsersByEmail($email: String!) {{
+  users(filter: {{ email: {{ eq: $email }} }}, first: 1) {{ nodes {{ {USER_FIELDS} }} }}
+}}
+"""
+
+ALL = {
+    "VIEWER": VIEWER,
+    "TEAMS": TEAMS,
+    "WORKFLOW_STATES": WORKFLOW_STATES,
+    "ISSUES": ISSUES,
+    "ISSUE": ISSUE,
+    "ISSUE_CREATE": ISSUE_CREATE,
+    "ISSUE_UPDATE": ISSUE_UPDATE,
+    "COMMENT_CREATE": COMMENT_CREATE,
+    "ISSUE_COMMENTS": ISSUE_COMMENTS,
+    "USERS_BY_EMAIL": USERS_BY_EMAIL,
+}
