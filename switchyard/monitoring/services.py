@@ -377,9 +377,13 @@ def sentry_issue_assign(
     return issue
 
 
+def _entry_issue(entry: OutboxEntry) -> SentryIssue | None:
+    """The issue an outbox entry is about (None if it was deleted meanwhile)."""
+    return SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
+
+
 def deliver_assign(entry: OutboxEntry) -> dict:
-    issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
-    if issue is None:
+    if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     remote = connector_for(entry.connection).assign(
         issue.external_id, entry.payload["email"] or None
@@ -388,16 +392,14 @@ def deliver_assign(entry: OutboxEntry) -> dict:
 
 
 def deliver_set_status(entry: OutboxEntry) -> dict:
-    issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
-    if issue is None:
+    if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     remote = connector_for(entry.connection).set_status(issue.external_id, entry.payload["status"])
     return {"status": remote.status}
 
 
 def deliver_comment(entry: OutboxEntry) -> dict:
-    issue = SentryIssue.objects.filter(pk=entry.payload["issue"]).first()
-    if issue is None:
+    if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     comment = connector_for(entry.connection).add_comment(issue.external_id, entry.payload["text"])
     return {"comment": comment.external_id}

@@ -600,14 +600,18 @@ def _queue_move(link: TicketLink, category: str, *, comment: str) -> None:
     )
 
 
-def deliver_move_ticket(entry: OutboxEntry) -> dict:
-    """Move the linked ticket into the category; a workflow that does not allow it fails visibly."""
-    link = (
+def _entry_link(entry: OutboxEntry) -> TicketLink | None:
+    """The link an outbox entry is about, with its ticket and project (None if unlinked meanwhile)."""
+    return (
         TicketLink.objects.select_related("ticket", "tracker_project__connection")
         .filter(pk=entry.payload["link"])
         .first()
     )
-    if link is None or link.ticket is None:
+
+
+def deliver_move_ticket(entry: OutboxEntry) -> dict:
+    """Move the linked ticket into the category; a workflow that does not allow it fails visibly."""
+    if (link := _entry_link(entry)) is None or link.ticket is None:
         return {"skipped": "no ticket"}
     category = entry.payload["category"]
     connector = connector_for(entry.connection)
@@ -642,12 +646,7 @@ def ticket_update_fields(*, link: TicketLink, change: dict) -> None:
 
 
 def deliver_update_ticket(entry: OutboxEntry) -> dict:
-    link = (
-        TicketLink.objects.select_related("ticket", "tracker_project__connection")
-        .filter(pk=entry.payload["link"])
-        .first()
-    )
-    if link is None or link.ticket is None:
+    if (link := _entry_link(entry)) is None or link.ticket is None:
         return {"skipped": "no ticket"}
     priority = entry.payload.get("priority")
     change = TicketChange(
@@ -689,8 +688,7 @@ def source_commented(
 
 
 def deliver_comment(entry: OutboxEntry) -> dict:
-    link = TicketLink.objects.select_related("ticket").filter(pk=entry.payload["link"]).first()
-    if link is None or link.ticket is None:
+    if (link := _entry_link(entry)) is None or link.ticket is None:
         return {"skipped": "no ticket"}
     comment = connector_for(entry.connection).add_comment(
         link.ticket.external_id, entry.payload["text"]
@@ -721,8 +719,7 @@ def source_assigned(*, source, email: str, origin_connection_id: int | None) -> 
 
 
 def deliver_assign(entry: OutboxEntry) -> dict:
-    link = TicketLink.objects.select_related("ticket").filter(pk=entry.payload["link"]).first()
-    if link is None or link.ticket is None:
+    if (link := _entry_link(entry)) is None or link.ticket is None:
         return {"skipped": "no ticket"}
     remote = connector_for(entry.connection).assign(
         link.ticket.external_id, entry.payload["email"] or None
