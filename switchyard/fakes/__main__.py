@@ -1,4 +1,8 @@
-"""Serve a fake remote on 127.0.0.1: ``python -m switchyard.fakes serve jira --port 8101 --issues 1000``."""
+"""Serve a fake remote on 127.0.0.1: ``python -m switchyard.fakes serve jira --port 8101 --issues 1000``.
+
+With ``--webhook-url URL --webhook-secret SECRET`` the fake sends its webhooks, signed with the
+secret, to that URL for every change, as the remote does once a webhook is configured there.
+"""
 
 import argparse
 import sys
@@ -15,14 +19,22 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--issues", type=int, default=50, help="issues to seed")
     serve.add_argument("--projects", type=int, default=3, help="projects (or teams) to seed")
     serve.add_argument("--seed", type=int, default=1, help="random seed for the generated data")
+    serve.add_argument("--webhook-url", help="POST a signed webhook to this URL for every change")
+    serve.add_argument("--webhook-secret", help="the secret that signs the webhooks")
     args = parser.parse_args(argv)
+    if (args.webhook_url is None) != (args.webhook_secret is None):
+        parser.error("--webhook-url and --webhook-secret go together")
 
     fake = fake_class(args.kind).seeded(issues=args.issues, projects=args.projects, seed=args.seed)
+    if args.webhook_url:
+        fake.subscribe_webhooks(args.webhook_url, args.webhook_secret)
     server = fake.make_http_server("127.0.0.1", args.port)
     host, port = server.server_address[:2]
     print(f"fake {args.kind} serving on http://{host}:{port}", flush=True)
     for line in fake.credentials_help():
         print(line, flush=True)
+    if args.webhook_url:
+        print(f"webhooks: sent to {args.webhook_url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -380,7 +380,7 @@ class FakeSentry(FakeServer):
             f"auth token: {self.token}  (send as 'Authorization: Bearer {self.token}')",
             f"organization slug(s): {orgs}",
             "base URL: the URL above (it replaces https://sentry.io)",
-            "webhooks: call fake.subscribe_webhooks(url, secret) in-process to receive them",
+            "webhooks: serve with --webhook-url and --webhook-secret (or call fake.subscribe_webhooks)",
         ]
 
     def add_organization(self, slug: str, name: str | None = None) -> str:

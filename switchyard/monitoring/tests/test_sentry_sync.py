@@ -132,3 +132,22 @@ def test_resolving_here_reaches_sentry_once_it_is_back(
     assert fake_sentry.issues[int(issue.external_id)].status == "resolved"
     puts = fake_sentry.requests_to("PUT", rf"/issues/{issue.external_id}/$")
     assert json.loads(puts[-1].body) == {"status": "resolved"}
+
+
+def test_a_replayed_webhook_with_an_old_timestamp_is_refused(
+    client, fake_sentry, sentry_connection
+):
+    call_command("sync_sentry")
+    issue = SentryIssue.objects.first()
+    headers, body = fake_sentry.build_webhook(
+        "issue.resolved", issue_id=issue.external_id, secret=sentry_connection.webhook_secret
+    )
+    headers["Sentry-Hook-Timestamp"] = str(int(headers["Sentry-Hook-Timestamp"]) - 3600)
+    response = client.post(
+        f"/api/webhooks/sentry/{sentry_connection.uuid}/",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()

@@ -105,6 +105,9 @@ class SentryConnector:
     ) -> tuple[str, str]:
         if not webhooks.verify_signature(body, headers.get(webhooks.SIGNATURE_HEADER), secret):
             raise WebhookInvalid("Missing or wrong Sentry-Hook-Signature.")
+        # A replayed (validly signed) body carries an old timestamp.
+        if not webhooks.timestamp_is_fresh(headers.get(webhooks.TIMESTAMP_HEADER)):
+            raise WebhookInvalid("Sentry-Hook-Timestamp is missing or outside the allowed window.")
         resource = headers.get(webhooks.RESOURCE_HEADER) or "unknown"
         # Sentry sends a Request-ID per delivery; the body hash stands in when it is missing.
         delivery_id = headers.get(webhooks.REQUEST_ID_HEADER) or hashlib.sha256(body).hexdigest()

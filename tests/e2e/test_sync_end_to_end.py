@@ -1,0 +1,376 @@
+"""End to end: a change travels both ways between Switchyard and a fake Sentry, over real HTTP.
+
+Four separate processes share one fresh database (a temporary SQLite file, or a database created
+for the test on the PostgreSQL server that DATABASE_URL points at): the web server, a task worker
+(``db_worker``), the scheduler (``sync_scheduler``) and the fake Sentry (``python -m
+switchyard.fakes serve sentry``), which sends signed webhooks to the web server. The test only
+speaks HTTP: to Switchyard's REST API as the demo organization admin, and to the fake's API with
+our own Sentry client, acting as a person working in Sentry.
+
+Each process writes its output to a file; the files are printed at teardown, which pytest shows
+only when the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+
+from switchyard.fakes.sentry import DEFAULT_TOKEN
+from switchyard.monitoring.connectors.sentry.client import SentryClient
+
+pytestmark = pytest.mark.e2e
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MANAGE = (sys.executable, str(PROJECT_ROOT / "manage.py"))
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql"}
+WAIT = 30.0  # the longest any single step may take, in seconds
+ADMIN = {"username": "admin", "password": "demo-admin-pass"}  # seed_demo's organization admin
+SENTRY_ORGANIZATION = "acme"
+SEEDED_ISSUES = 12
+WEBHOOK_SECRET = "e2e-webhook-secret"
+
+T = TypeVar("T")
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def expect(response: httpx.Response, status: int) -> Any:
+    """The JSON body of a response that must have this status."""
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url} answered {response.status_code}, "
+        f"expected {status}: {response.text[:2000]}"
+    )
+    return response.json()
+
+
+def results(api: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every row of a paginated list endpoint."""
+    rows: list[dict[str, Any]] = []
+    page = expect(api.get(path, params=params), 200)
+    rows.extend(page["results"])
+    while page["next"]:
+        page = expect(api.get(page["next"]), 200)
+        rows.extend(page["results"])
+    return rows
+
+
+class Processes:
+    """Child processes, each in its own process group, with output captured to a file."""
+
+    def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
+        self.log_dir = log_dir
+        self.env = env
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def run(self, name: str, *argv: str, timeout: float = 120) -> None:
+        """Run a command to completion; its output goes to its log, which a failure shows."""
+        with self.log_path(name).open("wb") as log:
+            completed = subprocess.run(
+                argv,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            )
+        assert completed.returncode == 0, (
+            f"{name} exited with {completed.returncode}:\n{self.log_path(name).read_text()}"
+        )
+
+    def start(self, name: str, *argv: str) -> None:
+        with self.log_path(name).open("wb") as log:
+            self.running[name] = subprocess.Popen(
+                argv,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as a whole
+            )
+
+    def check_alive(self) -> None:
+        for name, process in self.running.items():
+            code = process.poll()
+            assert code is None, f"{name} exited with {code}:\n{self.log_path(name).read_text()}"
+
+    def wait_for(
+        self, what: str, probe: Callable[[], T | None], timeout: float = WAIT, every: float = 0.2
+    ) -> T:
+        """Poll ``probe`` until it returns something truthy; fail fast if a process died."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check_alive()
+            value = probe()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+            time.sleep(every)
+
+    def stop_all(self) -> None:
+        for process in self.running.values():
+            self._signal(process, signal.SIGTERM)
+        for process in self.running.values():
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._signal(process, signal.SIGKILL)
+                process.wait(timeout=5)
+
+    @staticmethod
+    def _signal(process: subprocess.Popen, signum: int) -> None:
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def print_logs(self) -> None:
+        for path in sorted(self.log_dir.glob("*.log")):
+            print(f"\n----- {path.stem} -----\n{path.read_text(errors='replace')}")
+
+
+def http_ready(url: str) -> bool:
+    """Whether anything answers HTTP at this URL (any status will do)."""
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.TransportError:
+        return False
+    return True
+
+
+def start_fake_sentry(processes: Processes, *, webhook_url: str, webhook_secret: str) -> str:
+    """Serve a seeded fake Sentry that sends signed webhooks to ``webhook_url``; its base URL."""
+    processes.start(
+        "fake-sentry",
+        sys.executable,
+        "-m",
+        "switchyard.fakes",
+        "serve",
+        "sentry",
+        "--port",
+        "0",
+        "--issues",
+        str(SEEDED_ISSUES),
+        "--projects",
+        "2",
+        "--webhook-url",
+        webhook_url,
+        "--webhook-secret",
+        webhook_secret,
+    )
+
+    def announced_url() -> str | None:
+        for line in processes.log_path("fake-sentry").read_text().splitlines():
+            if " serving on " in line:
+                return line.rsplit(" ", 1)[-1]
+        return None
+
+    base_url = processes.wait_for("the fake Sentry to announce its URL", announced_url)
+    processes.wait_for("the fake Sentry to answer", lambda: http_ready(f"{base_url}/api/0/"))
+    return base_url
+
+
+# -- the database ----------------------------------------------------------------------------
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: on the PostgreSQL server of DATABASE_URL if it is one, else SQLite."""
+    configured = os.environ.get("DATABASE_URL", "")
+    if urlsplit(configured).scheme not in POSTGRES_SCHEMES:
+        yield f"sqlite:///{tmp_path / 'switchyard.sqlite3'}"
+        return
+    name = f"switchyard_e2e_{uuid.uuid4().hex[:12]}"
+    # libpq knows only the postgres(ql) schemes; django-environ also takes pgsql and psql.
+    maintenance = urlunsplit(
+        urlsplit(_with_database(configured, "postgres"))._replace(scheme="postgresql")
+    )
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(configured, name)
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+# -- the processes, one fixture each ---------------------------------------------------------
+
+
+@pytest.fixture
+def processes(tmp_path: Path, database_url: str) -> Iterator[Processes]:
+    """Runs commands against the fresh database (migrated, with the demo data); stops them all."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        # pytest's own default is the immediate backend: the worker needs the real queue.
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_dir = tmp_path / "logs"
+    log_dir.mkdir()
+    children = Processes(log_dir, env)
+    try:
+        children.run("migrate", *MANAGE, "migrate", "--no-input")
+        children.run("seed_demo", *MANAGE, "seed_demo")
+        yield children
+    finally:
+        children.stop_all()
+        children.print_logs()  # captured by pytest: shown only when the test fails
+
+
+@pytest.fixture
+def web_server(processes: Processes) -> str:
+    """Switchyard's web server; its base URL.
+
+    Django's development server: no production WSGI server is among the dependencies. It cannot
+    report a port the system chose, so the test picks a free one first.
+    """
+    port = free_port()
+    processes.start("web", *MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload")
+    base_url = f"http://127.0.0.1:{port}"
+    processes.wait_for("the web server to answer", lambda: http_ready(f"{base_url}/api/auth/me/"))
+    return base_url
+
+
+@pytest.fixture
+def worker(processes: Processes) -> None:
+    processes.start(
+        "worker", *MANAGE, "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"
+    )
+
+
+@pytest.fixture
+def scheduler(processes: Processes) -> None:
+    processes.start("scheduler", *MANAGE, "sync_scheduler", "--interval", "1")
+
+
+@pytest.fixture
+def api(web_server: str) -> Iterator[httpx.Client]:
+    """The REST API as the organization admin, with a token from the login endpoint."""
+    with httpx.Client(base_url=web_server, timeout=10) as client:
+        token = expect(client.post("/api/auth/login/", json=ADMIN), 200)["token"]
+        client.headers["Authorization"] = f"Token {token}"
+        yield client
+
+
+# -- the test --------------------------------------------------------------------------------
+
+
+def test_changes_travel_both_ways(
+    api: httpx.Client, processes: Processes, worker: None, scheduler: None
+) -> None:
+    # The admin adds the connection first, to learn the webhook URL to configure in Sentry,
+    # and turns its sync on once Sentry is set up.
+    connection = expect(
+        api.post(
+            "/api/connections/",
+            json={
+                "kind": "sentry",
+                "name": "Acme Sentry",
+                "remote_organization": SENTRY_ORGANIZATION,
+                "api_token": DEFAULT_TOKEN,
+                "webhook_secret": WEBHOOK_SECRET,
+                "sync_enabled": False,
+            },
+        ),
+        201,
+    )
+    fake_url = start_fake_sentry(
+        processes, webhook_url=connection["webhook_url"], webhook_secret=WEBHOOK_SECRET
+    )
+    connection_path = f"/api/connections/{connection['id']}/"
+    expect(api.patch(connection_path, json={"base_url": fake_url, "sync_enabled": True}), 200)
+    mine = {"connection": connection["id"]}
+
+    def issue(pk: int) -> dict[str, Any]:
+        return expect(api.get(f"/api/sentry/issues/{pk}/"), 200)
+
+    with SentryClient(
+        fake_url, token=DEFAULT_TOKEN, organization=SENTRY_ORGANIZATION, timeout=5
+    ) as sentry:
+        remote_ids = {remote.id for remote in sentry.iter_issues(status=None)}
+        assert len(remote_ids) == SEEDED_ISSUES
+
+        # Remote -> local: a pull brings Sentry's issues in.
+        expect(api.post(f"{connection_path}sync/"), 202)
+
+        def pulled_issues() -> list[dict[str, Any]] | None:
+            rows = results(api, "/api/sentry/issues/")
+            return rows if {row["external_id"] for row in rows} == remote_ids else None
+
+        issues = processes.wait_for("the issues to be pulled", pulled_issues)
+        runs = results(api, "/api/sync-runs/", **mine)
+        assert runs and {run["status"] for run in runs} == {"succeeded"}, runs
+        unresolved = [row for row in issues if row["status"] == "unresolved"]
+        resolved_here, resolved_in_sentry = unresolved[:2]
+
+        # Local -> remote: resolving here reaches Sentry through the outbox.
+        answer = expect(api.post(f"/api/sentry/issues/{resolved_here['id']}/resolve/"), 200)
+        assert answer["status"] == "resolved"
+        processes.wait_for(
+            "Sentry to show the issue resolved here as resolved",
+            lambda: sentry.get_issue(resolved_here["external_id"]).status == "resolved",
+        )
+
+        def delivered_entries() -> list[dict[str, Any]] | None:
+            rows = results(api, "/api/outbox/", **mine)
+            return rows if all(row["status"] == "delivered" for row in rows) else None
+
+        [entry] = processes.wait_for("the outbox entry to be delivered", delivered_entries)
+        assert entry["operation"] == "sentry.set_status"
+        assert entry["payload"] == {"issue": resolved_here["id"], "status": "resolved"}
+
+        # Webhook: someone resolves another issue in Sentry; its webhook brings the change here.
+        sentry.update_issue_status(resolved_in_sentry["external_id"], "resolved")
+
+    processes.wait_for(
+        "the issue resolved in Sentry to be resolved here",
+        lambda: issue(resolved_in_sentry["id"])["status"] == "resolved",
+    )
+
+    def processed_deliveries() -> list[dict[str, Any]] | None:
+        rows = results(api, "/api/webhook-deliveries/", event_type="issue", **mine)
+        return rows if [row["status"] for row in rows] == ["processed", "processed"] else None
+
+    # Two issue webhooks, both applied: the echo of our own change and the change made in Sentry.
+    deliveries = processes.wait_for("both webhooks to be processed", processed_deliveries)
+    assert [delivery["error"] for delivery in deliveries] == ["", ""]
+    # The change that came from Sentry is not sent back to it, and ours stays as it was.
+    assert len(results(api, "/api/outbox/", **mine)) == 1
+    assert issue(resolved_here["id"])["status"] == "resolved"
