@@ -1,16 +1,15 @@
 """Linear GraphQL API client: https://linear.app/developers/graphql
 
-A personal API key goes in ``Authorization`` as it is (no "Bearer"). GraphQL errors come back with
-HTTP 200 or 400 and an ``errors`` list; their ``extensions.code`` says what went wrong
-(AUTHENTICATION_ERROR, RATELIMITED, INVALID_INPUT, ...). Every document lives in ``queries.py``.
+A personal API key goes in ``Authorization`` as it is (no "Bearer"). Every document lives in
+``queries.py``; every answer becomes a record from ``mapping.py``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final
 
 import httpx
 
@@ -20,8 +19,9 @@ from switchyard.core.exceptions import (
     RemoteRateLimited,
     RemoteRejected,
     RemoteUnauthorized,
+    RemoteUnavailable,
 )
-from switchyard.core.http import RemoteClient, bad_shape
+from switchyard.core.http import RemoteClient, bad_shape, parse_retry_after
 from switchyard.trackers.connectors.linear import queries
 from switchyard.trackers.connectors.linear.mapping import (
     LinearComment,
@@ -38,13 +38,41 @@ from switchyard.trackers.connectors.linear.mapping import (
 )
 
 DEFAULT_URL = "https://api.linear.app/graphql"
-AUTH_CODES = frozenset({"AUTHENTICATION_ERROR", "FORBIDDEN"})
-INPUT_CODES = frozenset(
-    {"INVALID_INPUT", "BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "INPUT_ERROR"}
+
+# Linear's GraphQL errors carry ``extensions.type`` (the SDK's error classes key on it, see
+# https://github.com/linear/linear/blob/master/packages/sdk/src/error.ts) and ``extensions.code``.
+AUTH_ERRORS = frozenset({"authentication error", "forbidden", "AUTHENTICATION_ERROR", "FORBIDDEN"})
+RATE_LIMIT_ERRORS = frozenset({"ratelimited", "RATELIMITED"})
+INPUT_ERRORS = frozenset(
+    {
+        "invalid input",
+        "user error",
+        "graphql error",
+        "INPUT_ERROR",
+        "INVALID_INPUT",
+        "BAD_USER_INPUT",
+        "GRAPHQL_VALIDATION_FAILED",
+        "GRAPHQL_PARSE_FAILED",
+    }
 )
+TRANSIENT_ERRORS = frozenset({"internal error", "lock timeout", "INTERNAL_SERVER_ERROR"})
+# Rate-limit resets, in milliseconds since the epoch: https://linear.app/developers/rate-limiting
+RESET_HEADERS = ("X-RateLimit-Requests-Reset", "X-RateLimit-Complexity-Reset")
+
+
+class _Unset:
+    """The marker of an argument left out (None means "clear it" to Linear)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
 
 
 class ApiKey(httpx.Auth):
+    """Linear's personal API key, sent bare in ``Authorization``."""
+
     def __init__(self, key: str) -> None:
         self._key = key
 
@@ -53,12 +81,17 @@ class ApiKey(httpx.Auth):
         yield request
 
 
-def _codes(errors: list) -> list[str]:
-    return [
-        str((error.get("extensions") or {}).get("code", "")).upper()
-        for error in errors
-        if isinstance(error, Mapping)
-    ]
+def _error_kinds(errors: list[Any]) -> set[str]:
+    kinds: set[str] = set()
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, Mapping) else None
+        if isinstance(extensions, Mapping):
+            kinds.update(str(extensions[key]) for key in ("type", "code") if extensions.get(key))
+    return kinds
+
+
+def _messages(errors: list[Any]) -> list[str]:
+    return [str(error.get("message", "")) for error in errors if isinstance(error, Mapping)]
 
 
 class LinearClient(RemoteClient):
@@ -76,8 +109,10 @@ class LinearClient(RemoteClient):
         transport: httpx.BaseTransport | None = None,
         max_attempts: int | None = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._key = api_key
+        self._clock = clock
         super().__init__(
             base_url, timeout=timeout, transport=transport, max_attempts=max_attempts, sleep=sleep
         )
@@ -85,47 +120,99 @@ class LinearClient(RemoteClient):
     def auth(self) -> httpx.Auth:
         return ApiKey(self._key)
 
+    # -- errors -----------------------------------------------------------------------------
+
     def error_for_response(self, response: httpx.Response) -> RemoteError | None:
-        if response.status_code in (200, 400) and "json" in response.headers.get(
-            "content-type", ""
-        ):
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            errors = body.get("errors") if isinstance(body, Mapping) else None
-            if errors:
-                return self._graphql_error(response, errors)
+        """GraphQL errors (HTTP 200 or 4xx with ``errors``) by kind; else the HTTP status."""
+        errors = self._graphql_errors(response)
+        if errors:
+            return self._graphql_error(response, errors)
+        if response.status_code == 429:
+            return self._rate_limited(response, f"linear answered 429: {response.text[:200]}")
         return super().error_for_response(response)
 
-    def _graphql_error(self, response: httpx.Response, errors: list) -> RemoteError:
-        codes = _codes(errors)
-        message = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, Mapping))[
-            :500
-        ]
-        what = f"linear answered {', '.join(filter(None, codes)) or 'an error'}: {message}"
-        if AUTH_CODES & set(codes):
-            return RemoteUnauthorized(what, status=response.status_code, body=response.text)
-        if "RATELIMITED" in codes:
-            # Linear's reset header is an epoch in milliseconds (X-RateLimit-Requests-Reset).
-            reset = response.headers.get("X-RateLimit-Requests-Reset", "")
-            retry_after = max(0.0, float(reset) / 1000 - time.time()) if reset.isdigit() else None
-            return RemoteRateLimited(what, status=429, body=response.text, retry_after=retry_after)
-        if any(
-            "not found" in str(e.get("message", "")).lower()
-            for e in errors
-            if isinstance(e, Mapping)
+    def _graphql_errors(self, response: httpx.Response) -> list[Any]:
+        if (
+            response.status_code >= 500
+            or "json" not in response.headers.get("content-type", "")
+            or b'"errors"' not in response.content  # spares decoding every good answer twice
         ):
-            return RemoteNotFound(what, status=response.status_code, body=response.text)
-        return RemoteRejected(what, status=response.status_code, body=response.text)
+            return []
+        try:
+            body = response.json()
+        except ValueError:
+            return []  # unreadable JSON: decode_json reports it
+        errors = body.get("errors") if isinstance(body, Mapping) else None
+        return errors if isinstance(errors, list) else []
+
+    def _graphql_error(self, response: httpx.Response, errors: list[Any]) -> RemoteError:
+        kinds = _error_kinds(errors)
+        messages = _messages(errors)
+        what = f"linear answered {', '.join(sorted(kinds)) or 'an error'}: {'; '.join(messages)}"
+        what = what[:500]
+        status, body = response.status_code, response.text
+        if kinds & AUTH_ERRORS:
+            return RemoteUnauthorized(what, status=status, body=body)
+        if kinds & RATE_LIMIT_ERRORS:
+            return self._rate_limited(response, what)
+        # Linear reports a missing entity as invalid input ("Entity not found: Issue", code
+        # INPUT_ERROR), so only the message tells it apart from input it refused.
+        if any(message.startswith("Entity not found") for message in messages):
+            return RemoteNotFound(what, status=status, body=body)
+        if kinds & TRANSIENT_ERRORS:
+            return RemoteUnavailable(what, status=status, body=body)
+        if kinds & INPUT_ERRORS or status in (400, 422):
+            return RemoteRejected(
+                what, status=status, body=body, field_errors=self._error_fields(errors)
+            )
+        return RemoteError(what, status=status, body=body)
+
+    def _error_fields(self, errors: list[Any]) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        for error in errors:
+            if not isinstance(error, Mapping):
+                continue
+            extensions = error.get("extensions") or {}
+            path = error.get("path") or []
+            name = ".".join(str(part) for part in path) or "input"
+            message = extensions.get("userPresentableMessage") or error.get("message") or ""
+            fields.setdefault(name, str(message))
+        return fields
+
+    def _rate_limited(self, response: httpx.Response, what: str) -> RemoteRateLimited:
+        # Linear answers a rate limit with HTTP 400 (or 429) and code RATELIMITED; the error is
+        # given status 429 whatever the HTTP status, so that RemoteClient's retry treats it alike.
+        return RemoteRateLimited(
+            what, status=429, body=response.text, retry_after=self._retry_after(response)
+        )
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds until Linear lets us in again: Retry-After, else the latest budget reset."""
+        after = parse_retry_after(response.headers.get("Retry-After"))
+        if after is not None:
+            return after
+        resets = []
+        for name in RESET_HEADERS:
+            try:
+                resets.append(float(response.headers.get(name, "")))
+            except ValueError:
+                continue
+        return max(0.0, max(resets) / 1000 - self._clock()) if resets else None
+
+    # -- plumbing ---------------------------------------------------------------------------
 
     def graphql(
         self, document: str, variables: Mapping[str, Any] | None = None, *, idempotent: bool = True
     ) -> Mapping[str, Any]:
-        """Run one GraphQL document; the ``data`` object, or a RemoteError."""
+        """Run one GraphQL document; the ``data`` object, or a RemoteError.
+
+        Queries are safe to repeat; mutations only with a client-supplied id (else pass
+        ``idempotent=False`` so that a lost answer is not retried into a duplicate).
+        """
+        # The endpoint is the base URL itself: httpx would turn a relative "" into "/graphql/".
         body = self.request_json(
             "POST",
-            "",
+            self.base_url,
             json_body={"query": document, "variables": dict(variables or {})},
             idempotent=idempotent,
         )
@@ -143,6 +230,7 @@ class LinearClient(RemoteClient):
     def _pages(
         self, document: str, variables: dict[str, Any], path: tuple[str, ...]
     ) -> Iterator[Any]:
+        """The nodes of a connection, page after page, up to ``max_pages`` pages."""
         after: str | None = None
         for _ in range(self.max_pages):
             data: Any = self.graphql(
@@ -150,24 +238,32 @@ class LinearClient(RemoteClient):
             )
             for key in path:
                 data = data.get(key) if isinstance(data, Mapping) else None
-            if not isinstance(data, Mapping) or not isinstance(data.get("nodes"), list):
-                raise bad_shape(self.kind, "connection", TypeError(f"no nodes at {'.'.join(path)}"))
-            yield from data["nodes"]
-            page = data.get("pageInfo") or {}
-            if not page.get("hasNextPage") or not page.get("endCursor"):
+            nodes = data.get("nodes") if isinstance(data, Mapping) else None
+            page = data.get("pageInfo") if isinstance(data, Mapping) else None
+            if not isinstance(nodes, list) or not isinstance(page, Mapping):
+                raise bad_shape(self.kind, "connection", TypeError(f"no page at {'.'.join(path)}"))
+            yield from nodes
+            if not page.get("hasNextPage"):
                 return
-            after = page["endCursor"]
+            cursor = page.get("endCursor")
+            if not isinstance(cursor, str) or not cursor or cursor == after:
+                raise bad_shape(self.kind, "page info", ValueError(f"end cursor {cursor!r}"))
+            after = cursor
+        self.logger.warning("remote.pages.capped", extra={"path": ".".join(path)})
 
     # -- reads ------------------------------------------------------------------------------
 
     def viewer(self) -> LinearUser:
+        """The user the API key belongs to (the connection test)."""
         return self._map(user_from_json, self.graphql(queries.VIEWER).get("viewer"), "viewer")
 
     def iter_teams(self) -> Iterator[LinearTeam]:
+        """Every team the key can see."""
         for node in self._pages(queries.TEAMS, {}, ("teams",)):
             yield self._map(team_from_json, node, "team")
 
     def workflow_states(self, team_id: str) -> list[LinearState]:
+        """A team's workflow states, with their type (backlog, started, completed, ...)."""
         nodes = self._pages(queries.WORKFLOW_STATES, {"teamId": team_id}, ("workflowStates",))
         return [self._map(state_from_json, node, "workflow state") for node in nodes]
 
@@ -177,26 +273,36 @@ class LinearClient(RemoteClient):
         """A team's issues (updated at or after ``updated_since``), oldest change first."""
         issue_filter: dict[str, Any] = {"team": {"id": {"eq": team_id}}}
         if updated_since is not None:
-            issue_filter["updatedAt"] = {"gte": updated_since.isoformat()}
+            if updated_since.tzinfo is None:
+                raise ValueError("updated_since must be an aware datetime")
+            stamp = updated_since.astimezone(UTC).isoformat(timespec="milliseconds")
+            issue_filter["updatedAt"] = {"gte": stamp.replace("+00:00", "Z")}
         for node in self._pages(queries.ISSUES, {"filter": issue_filter}, ("issues",)):
             yield self._map(issue_from_json, node, "issue")
 
     def get_issue(self, issue_id: str) -> LinearIssue:
-        """One issue by id or identifier (ENG-12)."""
-        return self._map(
-            issue_from_json, self.graphql(queries.ISSUE, {"id": issue_id}).get("issue"), "issue"
-        )
+        """One issue by id or identifier (ENG-12); RemoteNotFound if there is none."""
+        data = self.graphql(queries.ISSUE, {"id": issue_id})
+        return self._map(issue_from_json, data.get("issue"), "issue")
 
     def iter_comments(self, issue_id: str) -> Iterator[LinearComment]:
+        """An issue's comments, oldest first."""
         for node in self._pages(queries.ISSUE_COMMENTS, {"id": issue_id}, ("issue", "comments")):
             yield self._map(
                 lambda data: comment_from_json(data, issue_id=issue_id), node, "comment"
             )
 
+    def get_comment(self, comment_id: str) -> LinearComment:
+        """One comment by id; RemoteNotFound if there is none."""
+        data = self.graphql(queries.COMMENT, {"id": comment_id})
+        return self._map(comment_from_json, data.get("comment"), "comment")
+
     def find_user_by_email(self, email: str) -> LinearUser | None:
-        nodes = (self.graphql(queries.USERS_BY_EMAIL, {"email": email}).get("users") or {}).get(
-            "nodes"
-        ) or []
+        """The user with this address (any case), or None."""
+        data = self.graphql(queries.USERS_BY_EMAIL, {"email": email})
+        nodes = (data.get("users") or {}).get("nodes")
+        if not isinstance(nodes, list):
+            raise bad_shape(self.kind, "users", TypeError("no nodes"))
         return self._map(user_from_json, nodes[0], "user") if nodes else None
 
     # -- writes -----------------------------------------------------------------------------
@@ -212,7 +318,11 @@ class LinearClient(RemoteClient):
         state_id: str | None = None,
         assignee_id: str | None = None,
     ) -> LinearIssue:
-        """issueCreate with a client-supplied id: a repeat after a lost answer finds the first one."""
+        """issueCreate with a client-supplied id (UUID v4), so a repeat never makes a second issue.
+
+        When the create is refused because an earlier attempt made it (its answer was lost), the
+        issue that attempt made is returned.
+        """
         fields = {
             "id": issue_id,
             "teamId": team_id,
@@ -226,30 +336,73 @@ class LinearClient(RemoteClient):
         try:
             data = self.graphql(queries.ISSUE_CREATE, {"input": payload})
         except RemoteRejected as rejected:
-            # Refused because an earlier attempt already created it (its answer was lost)?
-            try:
-                return self.get_issue(issue_id)
-            except RemoteNotFound:
+            existing = self._earlier(self.get_issue, issue_id, rejected)
+            if existing.team_id != team_id:
                 raise rejected from None
-        return self._map(
-            issue_from_json, (data.get("issueCreate") or {}).get("issue"), "created issue"
-        )
+            return existing
+        return self._map(_issue_of("issueCreate"), data, "created issue")
 
-    def update_issue(self, issue_id: str, **fields: Any) -> LinearIssue:
-        """issueUpdate with any of stateId, priority, assigneeId, title, description."""
-        data = self.graphql(queries.ISSUE_UPDATE, {"id": issue_id, "input": fields})
-        return self._map(
-            issue_from_json, (data.get("issueUpdate") or {}).get("issue"), "updated issue"
-        )
+    def update_issue(
+        self,
+        issue_id: str,
+        *,
+        stateId: str | _Unset = UNSET,
+        priority: int | _Unset = UNSET,
+        assigneeId: str | None | _Unset = UNSET,
+        title: str | _Unset = UNSET,
+        description: str | _Unset = UNSET,
+    ) -> LinearIssue:
+        """issueUpdate of the given fields (Linear's names); ``assigneeId=None`` unassigns."""
+        given = {
+            "stateId": stateId,
+            "priority": priority,
+            "assigneeId": assigneeId,
+            "title": title,
+            "description": description,
+        }
+        payload = {name: value for name, value in given.items() if value is not UNSET}
+        data = self.graphql(queries.ISSUE_UPDATE, {"id": issue_id, "input": payload})
+        return self._map(_issue_of("issueUpdate"), data, "updated issue")
 
     def create_comment(
         self, *, issue_id: str, body: str, comment_id: str | None = None
     ) -> LinearComment:
-        """commentCreate; with ``comment_id`` a retry cannot post the comment twice."""
+        """commentCreate; with a client-supplied ``comment_id`` (UUID v4) it is retried safely."""
         payload = {"issueId": issue_id, "body": body, **({"id": comment_id} if comment_id else {})}
-        data = self.graphql(
-            queries.COMMENT_CREATE, {"input": payload}, idempotent=comment_id is not None
-        )
+        try:
+            data = self.graphql(
+                queries.COMMENT_CREATE, {"input": payload}, idempotent=comment_id is not None
+            )
+        except RemoteRejected as rejected:
+            if comment_id is None:
+                raise
+            existing = self._earlier(self.get_comment, comment_id, rejected)
+            if existing.issue_id != issue_id:
+                raise rejected from None
+            return existing
         return self._map(
-            comment_from_json, (data.get("commentCreate") or {}).get("comment"), "comment"
+            lambda answer: comment_from_json(_payload(answer, "commentCreate", "comment")),
+            data,
+            "created comment",
         )
+
+    def _earlier(
+        self, fetch: Callable[[str], Any], object_id: str, rejected: RemoteRejected
+    ) -> Any:
+        """What an earlier attempt with this client-supplied id made; else the refusal."""
+        try:
+            return fetch(object_id)
+        except RemoteNotFound:
+            raise rejected from None
+
+
+def _issue_of(mutation: str) -> Callable[[Any], LinearIssue]:
+    return lambda data: issue_from_json(_payload(data, mutation, "issue"))
+
+
+def _payload(data: Any, mutation: str, entity: str) -> Any:
+    """The entity of a mutation payload (``issueCreate { success issue }``)."""
+    payload = data.get(mutation)
+    if not isinstance(payload, Mapping) or payload.get("success") is not True:
+        raise LinearShapeError(f"{mutation} did not succeed")
+    return payload.get(entity)

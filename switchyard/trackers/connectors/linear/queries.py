@@ -1,4 +1,8 @@
-"""Every GraphQL document the Linear client sends (checked against Linear's schema in the tests)."""
+"""Every GraphQL document the Linear client sends (checked against Linear's schema in the tests).
+
+https://linear.app/developers/graphql — connections page with ``first``/``after`` and
+``pageInfo { hasNextPage endCursor }``.
+"""
 
 USER_FIELDS = "id name displayName email"
 STATE_FIELDS = "id name type position"
@@ -32,6 +36,9 @@ query WorkflowStates($teamId: ID!, $first: Int!, $after: String) {{
 }}
 """
 
+# ``orderBy: updatedAt`` does not document its direction, so the order comes from ``sort``
+# (marked [INTERNAL] in the schema, yet published in it; the conformance tests would catch its
+# removal): oldest change first, so that a pull interrupted mid-way resumes from the last page.
 ISSUES = f"""
 query Issues($filter: IssueFilter, $first: Int!, $after: String) {{
   issues(filter: $filter, first: $first, after: $after, sort: [{{ updatedAt: {{ order: Ascending }} }}]) {{
@@ -72,9 +79,12 @@ query IssueComments($id: String!, $first: Int!, $after: String) {{
 }}
 """
 
+COMMENT = f"query Comment($id: String!) {{ comment(id: $id) {{ {COMMENT_FIELDS} }} }}"
+
+# Addresses are compared without case, as people type them in either system.
 USERS_BY_EMAIL = f"""
 query UsersByEmail($email: String!) {{
-  users(filter: {{ email: {{ eq: $email }} }}, first: 1) {{ nodes {{ {USER_FIELDS} }} }}
+  users(filter: {{ email: {{ eqIgnoreCase: $email }} }}, first: 1) {{ nodes {{ {USER_FIELDS} }} }}
 }}
 """
 
@@ -88,5 +98,6 @@ ALL = {
     "ISSUE_UPDATE": ISSUE_UPDATE,
     "COMMENT_CREATE": COMMENT_CREATE,
     "ISSUE_COMMENTS": ISSUE_COMMENTS,
+    "COMMENT": COMMENT,
     "USERS_BY_EMAIL": USERS_BY_EMAIL,
 }
