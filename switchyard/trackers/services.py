@@ -6,6 +6,7 @@ import heapq
 import itertools
 import logging
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -619,7 +620,11 @@ def deliver_move_ticket(entry: OutboxEntry) -> dict:
     try:
         remote = connector.move_to(link.ticket.external_id, targets, category)
         if entry.payload.get("comment"):
-            connector.add_comment(link.ticket.external_id, entry.payload["comment"])
+            connector.add_comment(
+                link.ticket.external_id,
+                entry.payload["comment"],
+                idempotency_key=str(uuid.uuid5(entry.idempotency_key, "comment")),
+            )
     except StatusNotReachable as error:
         _mark_link_failing(link.pk, str(error))
         raise DomainError(str(error)) from error
@@ -691,7 +696,7 @@ def deliver_comment(entry: OutboxEntry) -> dict:
     if (link := _entry_link(entry)) is None or link.ticket is None:
         return {"skipped": "no ticket"}
     comment = connector_for(entry.connection).add_comment(
-        link.ticket.external_id, entry.payload["text"]
+        link.ticket.external_id, entry.payload["text"], idempotency_key=str(entry.idempotency_key)
     )
     return {"comment": comment.external_id}
 

@@ -193,7 +193,10 @@ class JiraConnector:
             f"Jira's workflow did not lead into {category} within {MAX_TRANSITION_STEPS} steps."
         )
 
-    def add_comment(self, ticket_external_id: str, body: str) -> RemoteComment:
+    def add_comment(
+        self, ticket_external_id: str, body: str, *, idempotency_key: str | None = None
+    ) -> RemoteComment:
+        # Jira comments take no client-supplied id: the key cannot be used here.
         return self._comment(ticket_external_id, self.client.add_comment(ticket_external_id, body))
 
     def iter_comments(self, ticket_external_id: str) -> Iterator[RemoteComment]:

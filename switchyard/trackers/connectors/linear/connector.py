@@ -175,8 +175,13 @@ class LinearConnector:
             )
         return self._ticket(self.client.update_issue(ticket_external_id, stateId=chosen[0].id))
 
-    def add_comment(self, ticket_external_id: str, body: str) -> RemoteComment:
-        return self._comment(self.client.create_comment(issue_id=ticket_external_id, body=body))
+    def add_comment(
+        self, ticket_external_id: str, body: str, *, idempotency_key: str | None = None
+    ) -> RemoteComment:
+        comment = self.client.create_comment(
+            issue_id=ticket_external_id, body=body, comment_id=idempotency_key
+        )
+        return self._comment(comment)
 
     def iter_comments(self, ticket_external_id: str) -> Iterator[RemoteComment]:
         return (self._comment(comment) for comment in self.client.iter_comments(ticket_external_id))
