@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import email.utils
-import json
 import logging
 import random
 import time
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
+import orjson
 
 from switchyard.core.exceptions import (
     RemoteBadResponse,
@@ -227,8 +227,9 @@ class RemoteClient:
         if not response.content:
             return None
         try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            # orjson: a page of issues decodes several times faster than with the json module.
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise RemoteBadResponse(
                 f"{self.kind} answered unreadable JSON to {response.request.url.path}: {exc}",
                 status=response.status_code,

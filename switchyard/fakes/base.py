@@ -75,9 +75,12 @@ class Fault:
     method: str | None = None
     path_pattern: str | None = None
     body_pattern: str | None = None  # e.g. one GraphQL operation among the POSTs to /graphql
+    query_pattern: str | None = None  # e.g. "cursor=" for every page of a listing but the first
 
     def matches(self, request: FakeRequest) -> bool:
         if self.method and self.method != request.method:
+            return False
+        if self.query_pattern and not re.search(self.query_pattern, urlsplit(request.url).query):
             return False
         if self.body_pattern and not re.search(
             self.body_pattern, request.body.decode(errors="replace")
@@ -150,6 +153,7 @@ class FakeServer:
         path: str | None = None,
         method: str | None = None,
         body: Any = None,
+        query: str | None = None,
     ) -> None:
         payload = body if body is not None else self.server_error_body(status)
         self._add_fault(
@@ -161,6 +165,7 @@ class FakeServer:
                 json.dumps(payload).encode(),
                 method=method,
                 path_pattern=path,
+                query_pattern=query,
             )
         )
 

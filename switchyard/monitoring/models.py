@@ -26,8 +26,9 @@ class IssueStatus(models.TextChoices):
 class SentryProject(models.Model):
     """A Sentry project; mapping it to a product puts its errors under that product."""
 
+    # Indexed as the first column of the unique (connection, external_id) constraint.
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="sentry_projects"
+        Connection, on_delete=models.CASCADE, related_name="sentry_projects", db_index=False
     )
     external_id = models.CharField(max_length=64)
     slug = models.CharField(max_length=200)
@@ -58,8 +59,9 @@ class SentryProject(models.Model):
 class SentryIssue(models.Model):
     """A Sentry issue (a group of events)."""
 
+    # Indexed as the first column of the unique (connection, external_id) constraint.
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="sentry_issues"
+        Connection, on_delete=models.CASCADE, related_name="sentry_issues", db_index=False
     )
     project = models.ForeignKey(SentryProject, on_delete=models.CASCADE, related_name="issues")
     external_id = models.CharField(max_length=64)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -21,9 +19,10 @@ from switchyard.monitoring.connectors.registry import connector_for
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import UNDELIVERED, outbox_add
+from switchyard.sync.pages import pages, read_ahead
 from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
 from switchyard.sync.runs import RunRecorder
-from switchyard.sync.upsert import bulk_upsert
+from switchyard.sync.upsert import PageUpsert, bulk_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +82,6 @@ def issue_ordering_key(external_id: str) -> str:
     return f"sentry-issue:{external_id}"
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 # -- pull --------------------------------------------------------------------------------------
 
 
@@ -110,10 +103,13 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     )
     since = recorder.since("issues")
     seen_issues: set[str] = set()
-    for page in _chunks(connector.iter_issues(seen_since=since, every_status=True), PAGE):
-        stored = _store_issues(connection, page, project_ids, recorder)
+    newest_per_page = []
+    for page in read_ahead(pages(connector.iter_issues(seen_since=since, every_status=True), PAGE)):
+        with transaction.atomic():
+            stored = _store_issues(connection, page, project_ids, recorder)
         seen_issues.update(issue.external_id for issue in page)
-        recorder.advance("issues", max((i.last_seen for i in stored if i.last_seen), default=None))
+        newest_per_page += [max(issue.last_seen for issue in stored)] if stored else []
+    recorder.advance("issues", max(newest_per_page, default=None))
     recorder.add_scope("issues")
     if recorder.full:
         gone = (
@@ -126,7 +122,7 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
 
 def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> set[str]:
     seen: set[str] = set()
-    for page in _chunks(projects, PAGE):
+    for page in pages(projects, PAGE):
         rows = [
             SentryProject(
                 connection=connection,
@@ -146,7 +142,7 @@ def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> s
             unique_fields=["connection", "external_id"],
             update_fields=PROJECT_FIELDS,
         )
-        recorder.count(created=counts.created, updated=counts.updated, unchanged=counts.unchanged)
+        recorder.count_upsert(SentryProject, counts)
         seen.update(p.external_id for p in page)
     return seen
 
@@ -191,28 +187,19 @@ def _store_issues(
             ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
         ).values_list("ordering_key", flat=True)
     )
-    before = {
-        external_id: (status, assignee)
-        for external_id, status, assignee in SentryIssue.objects.filter(
-            connection=connection, external_id__in=[i.external_id for i in stored]
-        ).values_list("external_id", "status", "assignee_email")
-    }
-    rows = []
-    for issue in stored:
-        row = _issue_row(connection, issue, project_ids[issue.project_external_id])
-        if issue_ordering_key(issue.external_id) in waiting and issue.external_id in before:
-            row.status, row.assignee_email = before[issue.external_id]
-        rows.append(row)
-    counts = bulk_upsert(
+    rows = [_issue_row(connection, i, project_ids[i.project_external_id]) for i in stored]
+    upsert = PageUpsert(
         SentryIssue, rows, unique_fields=["connection", "external_id"], update_fields=ISSUE_FIELDS
     )
+    before = {}
+    for row in rows:
+        if current := upsert.stored(row):
+            before[row.external_id] = (current["status"], current["assignee_email"])
+            if issue_ordering_key(row.external_id) in waiting:
+                row.status, row.assignee_email = before[row.external_id]
+    counts = upsert.write()
     if recorder is not None:
-        recorder.count(
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-            failed=len(page) - len(stored),
-        )
+        recorder.count_upsert(SentryIssue, counts, failed=len(page) - len(stored))
     _publish_changes(connection, rows, before)
     return stored
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from switchyard.core.exceptions import DomainError, RemoteError
 from switchyard.sync import health
 from switchyard.sync.models import Connection, SyncCursor, SyncRun
 from switchyard.sync.registry import kind_handlers
+from switchyard.sync.upsert import UpsertCounts, refresh_statistics
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,13 @@ logger = logging.getLogger(__name__)
 RUN_LEASE = timedelta(minutes=10)
 # Remote update times are re-read this far back, so clock skew and slow writes are not missed.
 CURSOR_OVERLAP = timedelta(minutes=2)
+# A run writes its counts and heartbeat this often, not once per page.
+PROGRESS_EVERY = timedelta(seconds=2)
+COUNT_FIELDS = ("created", "updated", "unchanged", "deleted", "failed")
+# A first sync fills a table faster than autovacuum analyzes it; until then PostgreSQL plans each
+# page's read as a scan of every row of the connection. The run analyzes the table itself once it
+# has created this many rows in it.
+ANALYZE_AFTER = 10_000
 
 
 class SyncAlreadyRunning(DomainError):
@@ -37,6 +45,7 @@ class RunRecorder:
     connection: Connection
     full: bool
     scopes: list[str] = field(default_factory=list)
+    _created_in: Counter[str] = field(default_factory=Counter, init=False)
 
     def count(
         self,
@@ -47,21 +56,36 @@ class RunRecorder:
         deleted: int = 0,
         failed: int = 0,
     ) -> None:
-        for name, value in (
-            ("created", created),
-            ("updated", updated),
-            ("unchanged", unchanged),
-            ("deleted", deleted),
-            ("failed", failed),
+        for name, value in zip(
+            COUNT_FIELDS, (created, updated, unchanged, deleted, failed), strict=True
         ):
             setattr(self.run, name, getattr(self.run, name) + value)
+        if timezone.now() - self.run.heartbeat_at >= PROGRESS_EVERY:
+            self.save_progress()
+
+    def count_upsert(
+        self, model: type[models.Model], counts: UpsertCounts, *, failed: int = 0
+    ) -> None:
+        """Count one page's upsert into ``model``'s table (see ANALYZE_AFTER)."""
+        self.count(
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            failed=failed,
+        )
+        table = model._meta.db_table
+        before, self._created_in[table] = (
+            self._created_in[table],
+            self._created_in[table] + counts.created,
+        )
+        if before < ANALYZE_AFTER <= self._created_in[table]:
+            refresh_statistics(model)
+
+    def save_progress(self) -> None:
+        """Write the counts so far and the heartbeat that keeps the run's lease."""
         self.run.heartbeat_at = timezone.now()
         SyncRun.objects.filter(pk=self.run.pk).update(
-            created=F("created") + created,
-            updated=F("updated") + updated,
-            unchanged=F("unchanged") + unchanged,
-            deleted=F("deleted") + deleted,
-            failed=F("failed") + failed,
+            **{name: getattr(self.run, name) for name in COUNT_FIELDS},
             heartbeat_at=self.run.heartbeat_at,
         )
 
@@ -80,7 +104,11 @@ class RunRecorder:
         return position - CURSOR_OVERLAP if position else None
 
     def advance(self, stream: str, position: datetime | None) -> None:
-        """Move a stream's cursor forward (never back); call only once the page is stored."""
+        """Move a stream's cursor forward (never back) to the newest update stored.
+
+        Call it once the whole stream is stored: remotes list newest first, or team by team, so
+        a run that fails half-way must start again from the old cursor to miss nothing.
+        """
         if position is None:
             return
         cursor, _ = SyncCursor.objects.get_or_create(connection=self.connection, stream=stream)
@@ -141,7 +169,7 @@ def connection_pull(
 def _finish(run: SyncRun, recorder: RunRecorder) -> None:
     run.finished_at = timezone.now()
     run.scope = ", ".join(recorder.scopes)[:200]
-    run.save(update_fields=["status", "error", "finished_at", "scope"])
+    run.save(update_fields=["status", "error", "finished_at", "scope", *COUNT_FIELDS])
 
 
 def connection_test(*, connection: Connection) -> str:

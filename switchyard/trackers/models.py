@@ -35,8 +35,9 @@ class RegressionPolicy(models.TextChoices):
 class TrackerProject(models.Model):
     """A Jira project or a Linear team, mappable to a product, with defaults for new tickets."""
 
+    # Indexed as the first column of the unique (connection, external_id) constraint.
     connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="tracker_projects"
+        Connection, on_delete=models.CASCADE, related_name="tracker_projects", db_index=False
     )
     external_id = models.CharField(max_length=100)
     key = models.CharField(max_length=50)
@@ -122,7 +123,10 @@ class PriorityMapping(models.Model):
 class Ticket(models.Model):
     """A Jira issue or Linear issue as synced."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="tickets")
+    # Indexed as the first column of the unique (connection, external_id) constraint.
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="tickets", db_index=False
+    )
     tracker_project = models.ForeignKey(
         TrackerProject, on_delete=models.CASCADE, related_name="tickets"
     )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -18,9 +17,10 @@ from switchyard.core import events
 from switchyard.core.exceptions import DomainError, RemoteError, ValidationFailed
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import outbox_add
+from switchyard.sync.pages import pages, read_ahead
 from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
 from switchyard.sync.runs import RunRecorder
-from switchyard.sync.upsert import bulk_upsert
+from switchyard.sync.upsert import PageUpsert, bulk_upsert
 from switchyard.trackers import mappings
 from switchyard.trackers.connectors.base import (
     NewTicket,
@@ -75,12 +75,6 @@ class AlreadyLinked(DomainError):
     code = "already_linked"
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 def link_ordering_key(link: TicketLink) -> str:
     return f"ticket-link:{link.pk}"
 
@@ -114,14 +108,14 @@ def tracker_pull(connection: Connection, recorder: RunRecorder) -> None:
         )
         for p in remote_projects
     ]
-    for chunk in _chunks(rows, PAGE):
+    for chunk in pages(rows, PAGE):
         counts = bulk_upsert(
             TrackerProject,
             chunk,
             unique_fields=["connection", "external_id"],
             update_fields=PROJECT_FIELDS,
         )
-        recorder.count(created=counts.created, updated=counts.updated, unchanged=counts.unchanged)
+        recorder.count_upsert(TrackerProject, counts)
     recorder.add_scope("projects")
     projects = list(
         TrackerProject.objects.filter(connection=connection).select_related("connection")
@@ -146,10 +140,13 @@ def tracker_pull(connection: Connection, recorder: RunRecorder) -> None:
     live = [_remote_project(p) for p in projects if not p.is_deleted]
     since = recorder.since("tickets")
     seen: set[str] = set()
-    for page in _chunks(connector.iter_tickets(live, updated_since=since), PAGE):
-        store_tickets(connection, page, recorder=recorder)
+    newest_per_page = []
+    for page in read_ahead(pages(connector.iter_tickets(live, updated_since=since), PAGE)):
+        with transaction.atomic():
+            store_tickets(connection, page, recorder=recorder)
         seen.update(ticket.external_id for ticket in page)
-        recorder.advance("tickets", max(ticket.updated_at for ticket in page))
+        newest_per_page.append(max(ticket.updated_at for ticket in page))
+    recorder.advance("tickets", max(newest_per_page, default=None))
     recorder.add_scope("tickets")
     if recorder.full:
         gone = Ticket.objects.filter(connection=connection, is_deleted=False).exclude(
@@ -193,12 +190,6 @@ def store_tickets(
         (projects[t.project_external_id].pk, t.status, "", t.status_category) for t in known
     )
     categories = mappings.status_categories(projects[t.project_external_id].pk for t in known)
-    before = {
-        external_id: (category, assignee)
-        for external_id, category, assignee in Ticket.objects.filter(
-            connection=connection, external_id__in=[t.external_id for t in known]
-        ).values_list("external_id", "status_category", "assignee_email")
-    }
     rows = []
     for remote in known:
         project = projects[remote.project_external_id]
@@ -223,16 +214,17 @@ def store_tickets(
                 is_deleted=False,
             )
         )
-    counts = bulk_upsert(
+    upsert = PageUpsert(
         Ticket, rows, unique_fields=["connection", "external_id"], update_fields=TICKET_FIELDS
     )
+    before = {
+        row.external_id: (current["status_category"], current["assignee_email"])
+        for row in rows
+        if (current := upsert.stored(row))
+    }
+    counts = upsert.write()
     if recorder is not None:
-        recorder.count(
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-            failed=len(page) - len(known),
-        )
+        recorder.count_upsert(Ticket, counts, failed=len(page) - len(known))
     new = [row.external_id for row in rows if row.external_id not in before]
     if new and announce_new:
         for ticket_id in Ticket.objects.filter(

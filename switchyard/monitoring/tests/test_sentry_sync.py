@@ -3,9 +3,13 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Max
 
+from switchyard.core import http
+from switchyard.fakes.sentry import FakeSentry
 from switchyard.monitoring.models import SentryIssue, SentryProject
-from switchyard.sync.models import OutboxEntry, SyncRun, WebhookDelivery
+from switchyard.monitoring.tests.conftest import SENTRY_URL
+from switchyard.sync.models import OutboxEntry, SyncCursor, SyncRun, WebhookDelivery
 from switchyard.sync.scheduler import schedule_due_work
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +42,25 @@ def test_incremental_pull_asks_only_for_issues_seen_since_the_cursor(
     call_command("sync_sentry")
     issue_requests = fake_sentry.requests_to("GET", r"/organizations/acme/issues/$")
     assert issue_requests and "lastSeen:>=" in issue_requests[0].param("query")
+
+
+def test_a_pull_failing_half_way_leaves_the_cursor_so_the_next_run_misses_nothing(
+    sentry_connection,
+):
+    # Sentry lists newest first: a cursor moved after page 1 would skip the older pages.
+    fake = FakeSentry.seeded(issues=150, projects=2, seed=11)
+    http.mount_transport(SENTRY_URL, fake.transport())
+    fake.fail_next(503, times=3, path=r"/organizations/acme/issues/$", query="cursor=")
+    with pytest.raises(CommandError):
+        call_command("sync_sentry")
+    assert SyncRun.objects.get().status == "failed"
+    assert SentryIssue.objects.count() == 100
+    assert not SyncCursor.objects.filter(stream="issues", position__isnull=False).exists()
+
+    call_command("sync_sentry")
+    assert SentryIssue.objects.count() == 150
+    newest = SentryIssue.objects.aggregate(newest=Max("last_seen"))["newest"]
+    assert SyncCursor.objects.get(stream="issues").position == newest
 
 
 def test_dry_run_writes_nothing_and_test_connection_says_who(

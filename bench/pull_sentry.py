@@ -1,0 +1,224 @@
+"""Benchmark: a full Sentry pull over real HTTP against the raw bulk-insert ceiling.
+
+    .venv/bin/python bench/pull_sentry.py [--issues 100000] [--database sqlite|postgres|both]
+
+The fake Sentry runs as its own process on 127.0.0.1. For each database the script re-invokes
+itself (``--measure``) with DATABASE_URL set, so Django is set up once per database: the child
+migrates a fresh database, creates a Sentry connection pointing at the fake and measures
+1. fetch: the connector iterating every issue without storing it (HTTP, JSON, mapping);
+2. pull: ``connection_pull(full=True)``, the real code path;
+3. ceiling: the stored rows deleted and re-inserted with ``bulk_create(batch_size=100)``.
+It prints one JSON line; the parent prints the table. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+FAKE_TOKEN = "fake-sentry-token"  # switchyard.fakes.sentry.DEFAULT_TOKEN
+FAKE_ORGANIZATION = "acme"
+PAGE = 100  # the pull's page size (switchyard.monitoring.services.PAGE)
+# Settings for the child: production-like (DEBUG off, so Django keeps no query log).
+CHILD_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only-secret-key",
+    "SWITCHYARD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
+    "LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+}
+# The table: title, then the cell of a row of figures (as measure() returns them).
+COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("database", lambda r: r["database"]),
+    ("issues", lambda r: f"{r['issues']:,}"),
+    ("pull s", lambda r: f"{r['pull_s']:.1f}"),
+    ("pull issues/s", lambda r: f"{r['issues'] / r['pull_s']:,.0f}"),
+    ("ceiling issues/s", lambda r: f"{r['issues'] / r['ceiling_s']:,.0f}"),
+    ("ratio", lambda r: f"{r['ceiling_s'] / r['pull_s']:.2f}"),
+    ("fetch-only s", lambda r: f"{r['fetch_s']:.1f}"),
+]
+
+
+# -- parent: the fake, the databases, the table --------------------------------------------------
+
+
+@contextlib.contextmanager
+def fake_sentry(issues: int, projects: int) -> Iterator[str]:
+    """Serve a seeded fake Sentry in its own process; yields its base URL."""
+    command = [sys.executable, "-m", "switchyard.fakes", "serve", "sentry", "--port", "0"]
+    command += ["--issues", str(issues), "--projects", str(projects)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if " serving on " in line:
+                # The fake prints a few more lines and nothing after: the pipe never fills.
+                yield line.rsplit(" ", 1)[-1].strip()
+                return
+        raise RuntimeError(f"the fake Sentry exited ({process.wait()}) before serving")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[str | None]:
+    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as directory:
+        yield f"sqlite:///{directory}/bench.sqlite3"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A fresh database on the local PostgreSQL, dropped afterwards; None if it does not answer."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"switchyard_bench_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(
+            f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=3
+        ) as c:
+            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as error:
+        reason = str(error).splitlines()[0]
+        print(f"postgres: skipped, {POSTGRES_SERVER} does not answer: {reason}")
+        yield None
+        return
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as c:
+            c.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+DATABASES: dict[str, Callable[[], contextlib.AbstractContextManager[str | None]]] = {
+    "sqlite": sqlite_database,
+    "postgres": postgres_database,
+}
+
+
+def measure_in_child(database_url: str, base_url: str, issues: int) -> dict[str, Any]:
+    """Run ``--measure`` in a fresh interpreter against ``database_url``; its figures."""
+    command = [sys.executable, __file__, "--measure", base_url, "--issues", str(issues)]
+    env = {**os.environ, **CHILD_ENV, "DATABASE_URL": database_url}
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:  # its traceback or message is already on stderr
+        raise SystemExit(f"the measurement failed (exit status {done.returncode})")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    lines = [[title for title, _ in COLUMNS]]
+    lines += [[cell(row) for _, cell in COLUMNS] for row in rows]
+    widths = [max(len(line[n]) for line in lines) for n in range(len(COLUMNS))]
+    for line in lines:
+        print("  ".join(text.rjust(width) for text, width in zip(line, widths, strict=True)))
+
+
+def run(issues: int, projects: int, databases: list[str]) -> None:
+    rows = []
+    print(
+        f"seeding the fake Sentry with {issues:,} issues over {projects} projects ...", flush=True
+    )
+    with fake_sentry(issues, projects) as base_url:
+        for name in databases:
+            with DATABASES[name]() as database_url:
+                if database_url is None:
+                    continue
+                print(f"{name}: migrating, fetching, pulling, re-inserting ...", flush=True)
+                rows.append({"database": name, **measure_in_child(database_url, base_url, issues)})
+    if rows:
+        print()
+        print_table(rows)
+
+
+# -- child: one database, Django set up with its DATABASE_URL -------------------------------------
+
+
+def timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def measure(base_url: str, issues: int) -> dict[str, Any]:
+    """Migrate, then time a fetch-only pass, the full pull and the bulk-insert ceiling."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from switchyard.accounts.models import Organization
+    from switchyard.monitoring.connectors.registry import connector_for
+    from switchyard.monitoring.models import SentryIssue
+    from switchyard.sync.models import ConnectionKind, SyncRun
+    from switchyard.sync.runs import connection_pull
+    from switchyard.sync.services import connection_create
+
+    call_command("migrate", interactive=False, verbosity=0)
+    organization = Organization.objects.create(name="Bench", slug="bench")
+    connection = connection_create(
+        organization=organization,
+        kind=ConnectionKind.SENTRY,
+        name="Fake Sentry",
+        base_url=base_url,
+        remote_organization=FAKE_ORGANIZATION,
+        api_token=FAKE_TOKEN,
+    )
+
+    connector = connector_for(connection)
+    fetched, fetch_s = timed(
+        lambda: sum(1 for _ in connector.iter_issues(seen_since=None, every_status=True))
+    )
+    run, pull_s = timed(
+        lambda: connection_pull(connection=connection, trigger=SyncRun.Trigger.COMMAND, full=True)
+    )
+    stored = SentryIssue.objects.filter(connection=connection)
+    if run.status != SyncRun.Status.SUCCEEDED or fetched != issues or stored.count() != issues:
+        raise SystemExit(
+            f"unexpected pull: {run.status} {run.error!r}, fetched {fetched}, "
+            f"stored {stored.count()}, expected {issues}"
+        )
+
+    rows = list(stored.order_by("pk"))
+    stored.delete()
+    _, ceiling_s = timed(lambda: SentryIssue.objects.bulk_create(rows, batch_size=PAGE))
+    return {
+        "issues": len(rows),
+        "fetch_s": fetch_s,
+        "pull_s": pull_s,
+        "ceiling_s": ceiling_s,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--projects", type=int, default=36)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--measure", metavar="FAKE_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.issues)))
+    else:
+        databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+        run(args.issues, args.projects, databases)
+
+
+if __name__ == "__main__":
+    main()
