@@ -17,16 +17,15 @@ from switchyard.monitoring.connectors.base import (
 )
 from switchyard.monitoring.connectors.registry import connector_for
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
+from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import UNDELIVERED, outbox_add
-from switchyard.sync.pages import pages, read_ahead
 from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
 from switchyard.sync.runs import RunRecorder
-from switchyard.sync.upsert import PageUpsert, bulk_upsert
+from switchyard.sync.upsert import BatchUpsert, bulk_upsert
 
 logger = logging.getLogger(__name__)
 
-PAGE = 100
 PROJECT_FIELDS = ["slug", "name", "platform", "status", "sentry_organization", "is_deleted"]
 ISSUE_FIELDS = [
     "project",
@@ -103,13 +102,14 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     )
     since = recorder.since("issues")
     seen_issues: set[str] = set()
-    newest_per_page = []
-    for page in read_ahead(pages(connector.iter_issues(seen_since=since, every_status=True), PAGE)):
+    newest_per_batch = []
+    remote_issues = connector.iter_issues(seen_since=since, every_status=True)
+    for batch in read_ahead(batches(remote_issues, BATCH)):
         with transaction.atomic():
-            stored = _store_issues(connection, page, project_ids, recorder)
-        seen_issues.update(issue.external_id for issue in page)
-        newest_per_page += [max(issue.last_seen for issue in stored)] if stored else []
-    recorder.advance("issues", max(newest_per_page, default=None))
+            stored = _store_issues(connection, batch, project_ids, recorder)
+        seen_issues.update(issue.external_id for issue in batch)
+        newest_per_batch += [max(issue.last_seen for issue in stored)] if stored else []
+    recorder.advance("issues", max(newest_per_batch, default=None))
     recorder.add_scope("issues")
     if recorder.full:
         gone = (
@@ -122,7 +122,7 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
 
 def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> set[str]:
     seen: set[str] = set()
-    for page in pages(projects, PAGE):
+    for page in batches(projects, BATCH):
         rows = [
             SentryProject(
                 connection=connection,
@@ -188,7 +188,7 @@ def _store_issues(
         ).values_list("ordering_key", flat=True)
     )
     rows = [_issue_row(connection, i, project_ids[i.project_external_id]) for i in stored]
-    upsert = PageUpsert(
+    upsert = BatchUpsert(
         SentryIssue, rows, unique_fields=["connection", "external_id"], update_fields=ISSUE_FIELDS
     )
     before = {}

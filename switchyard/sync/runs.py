@@ -23,11 +23,11 @@ logger = logging.getLogger(__name__)
 RUN_LEASE = timedelta(minutes=10)
 # Remote update times are re-read this far back, so clock skew and slow writes are not missed.
 CURSOR_OVERLAP = timedelta(minutes=2)
-# A run writes its counts and heartbeat this often, not once per page.
+# A run writes its counts and heartbeat this often, not once per batch.
 PROGRESS_EVERY = timedelta(seconds=2)
 COUNT_FIELDS = ("created", "updated", "unchanged", "deleted", "failed")
 # A first sync fills a table faster than autovacuum analyzes it; until then PostgreSQL plans each
-# page's read as a scan of every row of the connection. The run analyzes the table itself once it
+# batch's read as a scan of every row of the connection. The run analyzes the table itself once it
 # has created this many rows in it.
 ANALYZE_AFTER = 10_000
 
@@ -66,7 +66,7 @@ class RunRecorder:
     def count_upsert(
         self, model: type[models.Model], counts: UpsertCounts, *, failed: int = 0
     ) -> None:
-        """Count one page's upsert into ``model``'s table (see ANALYZE_AFTER)."""
+        """Count one batch's upsert into ``model``'s table (see ANALYZE_AFTER)."""
         self.count(
             created=counts.created,
             updated=counts.updated,
@@ -74,11 +74,9 @@ class RunRecorder:
             failed=failed,
         )
         table = model._meta.db_table
-        before, self._created_in[table] = (
-            self._created_in[table],
-            self._created_in[table] + counts.created,
-        )
-        if before < ANALYZE_AFTER <= self._created_in[table]:
+        already = self._created_in[table]
+        self._created_in[table] += counts.created
+        if already < ANALYZE_AFTER <= self._created_in[table]:
             refresh_statistics(model)
 
     def save_progress(self) -> None:

@@ -1,4 +1,4 @@
-"""Bulk upserts for pulls: one read and one write per page, whatever its size."""
+"""Bulk upserts for pulls: one read and one write per batch of rows, whatever its size."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ class UpsertCounts:
     unchanged: int = 0
 
 
-class PageUpsert:
-    """One page of rows to upsert: what is stored for them is read once, on construction.
+class BatchUpsert:
+    """One batch of rows to upsert: what is stored for them is read once, on construction.
 
     Callers may look at the stored values (``stored``) and adjust rows before ``write``, which
     inserts new rows and updates changed ones (``update_fields`` compared), skipping the rest:
-    pulling the same page twice writes nothing the second time. Every row must share the values
+    pulling the same rows twice writes nothing the second time. Every row must share the values
     of all ``unique_fields`` but the last (e.g. one connection's rows keyed by external id), which
     keeps the read a single indexed query.
     """
@@ -96,8 +96,10 @@ def bulk_upsert(
     unique_fields: Sequence[str],
     update_fields: Sequence[str],
 ) -> UpsertCounts:
-    """Upsert ``rows`` with one read and one write (see PageUpsert)."""
-    return PageUpsert(model, rows, unique_fields=unique_fields, update_fields=update_fields).write()
+    """Upsert ``rows`` with one read and one write (see BatchUpsert)."""
+    return BatchUpsert(
+        model, rows, unique_fields=unique_fields, update_fields=update_fields
+    ).write()
 
 
 def refresh_statistics(model: type[models.Model]) -> None:

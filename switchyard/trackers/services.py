@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from switchyard.core import events
 from switchyard.core.exceptions import DomainError, RemoteError, ValidationFailed
+from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import outbox_add
-from switchyard.sync.pages import pages, read_ahead
 from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
 from switchyard.sync.runs import RunRecorder
-from switchyard.sync.upsert import PageUpsert, bulk_upsert
+from switchyard.sync.upsert import BatchUpsert, bulk_upsert
 from switchyard.trackers import mappings
 from switchyard.trackers.connectors.base import (
     NewTicket,
@@ -44,7 +44,6 @@ from switchyard.trackers.sources import source_for
 
 logger = logging.getLogger(__name__)
 
-PAGE = 100
 TRACKER_KINDS = ("jira", "linear")
 PROJECT_FIELDS = ["key", "name", "project_type", "lead", "is_deleted"]
 TICKET_FIELDS = [
@@ -108,7 +107,7 @@ def tracker_pull(connection: Connection, recorder: RunRecorder) -> None:
         )
         for p in remote_projects
     ]
-    for chunk in pages(rows, PAGE):
+    for chunk in batches(rows, BATCH):
         counts = bulk_upsert(
             TrackerProject,
             chunk,
@@ -140,13 +139,13 @@ def tracker_pull(connection: Connection, recorder: RunRecorder) -> None:
     live = [_remote_project(p) for p in projects if not p.is_deleted]
     since = recorder.since("tickets")
     seen: set[str] = set()
-    newest_per_page = []
-    for page in read_ahead(pages(connector.iter_tickets(live, updated_since=since), PAGE)):
+    newest_per_batch = []
+    for batch in read_ahead(batches(connector.iter_tickets(live, updated_since=since), BATCH)):
         with transaction.atomic():
-            store_tickets(connection, page, recorder=recorder)
-        seen.update(ticket.external_id for ticket in page)
-        newest_per_page.append(max(ticket.updated_at for ticket in page))
-    recorder.advance("tickets", max(newest_per_page, default=None))
+            store_tickets(connection, batch, recorder=recorder)
+        seen.update(ticket.external_id for ticket in batch)
+        newest_per_batch.append(max(ticket.updated_at for ticket in batch))
+    recorder.advance("tickets", max(newest_per_batch, default=None))
     recorder.add_scope("tickets")
     if recorder.full:
         gone = Ticket.objects.filter(connection=connection, is_deleted=False).exclude(
@@ -214,7 +213,7 @@ def store_tickets(
                 is_deleted=False,
             )
         )
-    upsert = PageUpsert(
+    upsert = BatchUpsert(
         Ticket, rows, unique_fields=["connection", "external_id"], update_fields=TICKET_FIELDS
     )
     before = {

@@ -45,9 +45,10 @@ def test_incremental_pull_asks_only_for_issues_seen_since_the_cursor(
 
 
 def test_a_pull_failing_half_way_leaves_the_cursor_so_the_next_run_misses_nothing(
-    sentry_connection,
+    sentry_connection, monkeypatch
 ):
     # Sentry lists newest first: a cursor moved after page 1 would skip the older pages.
+    monkeypatch.setattr("switchyard.monitoring.services.BATCH", 100)  # a batch per page
     fake = FakeSentry.seeded(issues=150, projects=2, seed=11)
     http.mount_transport(SENTRY_URL, fake.transport())
     fake.fail_next(503, times=3, path=r"/organizations/acme/issues/$", query="cursor=")

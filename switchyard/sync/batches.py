@@ -1,4 +1,4 @@
-"""Paging a remote listing for a pull: fixed-size pages, the next one fetched while one is stored."""
+"""Batches for a pull: rows stored a batch at a time, the next batch fetched meanwhile."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# Rows a pull stores per transaction: several remote pages, so that the cost of each statement
+# and commit fades, yet a write lock is held for tens of milliseconds only.
+BATCH = 500
+
 _END = object()
 
 
-def pages(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """``items`` in lists of ``size`` (the last one shorter)."""
     iterator = iter(items)
-    while page := list(itertools.islice(iterator, size)):
-        yield page
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:
