@@ -1,7 +1,8 @@
 """Switchyard settings, read from the environment (django-environ).
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, LOG_LEVEL. A `.env` file at the project root is read when present.
+TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL. A `.env` file at the project root is
+read when present.
 """
 
 import os
@@ -182,6 +183,10 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")
+
+# Every this many hours a connection's scheduled pull is a full one, reconciling what incremental
+# pulls and webhooks missed.
+SYNC_FULL_PULL_HOURS = env.float("SYNC_FULL_PULL_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

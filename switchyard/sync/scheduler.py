@@ -7,8 +7,10 @@ with a conditional update before it is enqueued).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from switchyard.sync.inbox import webhook_due_ids
@@ -23,11 +25,34 @@ class ScheduledWork:
     webhooks: int
 
 
+def full_pull_every() -> timedelta:
+    """How often a scheduled pull is a full one (see ``needs_full_pull``)."""
+    return timedelta(hours=settings.SYNC_FULL_PULL_HOURS)
+
+
 def due_connections():
-    """Enabled connections whose next sync time has come."""
-    return Connection.objects.filter(is_enabled=True, sync_enabled=True).filter(
-        Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=timezone.now())
+    """Enabled connections whose next sync time has come, with the end of their last full pull."""
+    return (
+        Connection.objects.filter(is_enabled=True, sync_enabled=True)
+        .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=timezone.now()))
+        .annotate(
+            last_full_pull=Max(
+                "runs__finished_at",
+                filter=Q(runs__full=True, runs__status=SyncRun.Status.SUCCEEDED),
+            )
+        )
     )
+
+
+def needs_full_pull(connection: Connection) -> bool:
+    """Whether the scheduled pull should read everything rather than what changed.
+
+    Incremental pulls miss what a remote changes without moving the field they filter on (Sentry
+    filters on the last event, which a status change does not move) and whatever a lost webhook
+    carried; they never see deletions. A full pull now and then reconciles all of it.
+    """
+    last = connection.last_full_pull
+    return last is None or last <= timezone.now() - full_pull_every()
 
 
 def enqueue_pull(*, connection: Connection, trigger: str, full: bool = False) -> None:
@@ -48,7 +73,11 @@ def schedule_due_work() -> ScheduledWork:
             pk=connection.pk, next_sync_at=connection.next_sync_at
         ).update(next_sync_at=timezone.now() + connection.sync_interval)
         if claimed:
-            enqueue_pull(connection=connection, trigger=SyncRun.Trigger.SCHEDULE)
+            enqueue_pull(
+                connection=connection,
+                trigger=SyncRun.Trigger.SCHEDULE,
+                full=needs_full_pull(connection),
+            )
             pulls += 1
     deliveries = outbox_due_ids()
     for entry_id in deliveries:

@@ -151,6 +151,25 @@ def test_the_scheduler_enqueues_each_due_connection_once(remote, connection):
     assert schedule_due_work().pulls == 0
 
 
+def test_a_scheduled_pull_is_a_full_one_when_the_last_full_pull_is_a_day_old(
+    remote, connection, settings
+):
+    settings.SYNC_FULL_PULL_HOURS = 24
+    schedule_due_work()  # never had a full pull
+    first = SyncRun.objects.get()
+    assert first.full and first.status == "succeeded"
+
+    Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now())
+    schedule_due_work()
+    assert not SyncRun.objects.order_by("-pk").first().full
+
+    SyncRun.objects.filter(pk=first.pk).update(finished_at=timezone.now() - timedelta(hours=25))
+    Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now())
+    schedule_due_work()
+    assert SyncRun.objects.order_by("-pk").first().full
+    assert SyncRun.objects.filter(full=True).count() == 2
+
+
 def test_cursors_only_move_forward_and_overlap(remote, connection):
     run = SyncRun.objects.create(connection=connection, status="succeeded")
     from switchyard.sync.runs import CURSOR_OVERLAP, RunRecorder
