@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from switchyard.accounts import selectors, services
 from switchyard.accounts.models import Organization, Team, User
 from switchyard.core.api import IsOrgStaff
+from switchyard.core.exceptions import ValidationFailed
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -60,19 +61,38 @@ LoginResponse = inline_serializer(
 )
 
 
+class FailedLoginThrottle(ScopedRateThrottle):
+    """Refuses a client's logins once it has failed too often (the "login" rate); successful
+    logins do not count, so someone who signs in many times a day is never shut out."""
+
+    def throttle_success(self) -> bool:
+        return True  # a check alone is not an attempt to count
+
+    def record_failure(self, request, view) -> None:
+        if self.allow_request(request, view) and self.key is not None:
+            self.history.insert(0, self.now)
+            self.cache.set(self.key, self.history, self.duration)
+
+
 class LoginApi(APIView):
     """Exchange a username and password for an API token (`Authorization: Token <token>`)."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailedLoginThrottle]
     throttle_scope = "login"
 
     @extend_schema(request=LoginSerializer, responses={200: LoginResponse})
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, user = services.token_login(request=request._request, **serializer.validated_data)
+        try:
+            token, user = services.token_login(
+                request=request._request, **serializer.validated_data
+            )
+        except ValidationFailed:
+            FailedLoginThrottle().record_failure(request, self)
+            raise
         return Response({"token": token.key, "user": UserSerializer(user).data})
 
 
