@@ -148,6 +148,7 @@ class SentryIssueAdmin(OrganizationScopedAdmin):
     list_filter = [
         "level",
         "status",
+        "last_seen",
         IssueUnassignedFilter,
         "project__platform",
         "project__product__priority",

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from switchyard.accounts.roles import org_admin_group
 from switchyard.accounts.tests.factories import AdminFactory
@@ -166,6 +169,31 @@ def test_assign_the_projects_of_selected_issues(client, world):
         projects[0].pk,
         projects[2].pk,
     }
+
+
+def test_issues_filtered_by_level_last_seen_today_and_product(client, world):
+    checkout_project, search_project = world["projects"][:2]
+    SentryProject.objects.filter(pk=checkout_project.pk).update(product=world["checkout"])
+    SentryProject.objects.filter(pk=search_project.pk).update(product=world["search"])
+    long_ago = timezone.now() - timedelta(days=3)
+    SentryIssueFactory(project=checkout_project, title="Wanted: today's error")
+    SentryIssueFactory(project=checkout_project, title="Old error", last_seen=long_ago)
+    SentryIssueFactory(project=checkout_project, title="Today's warning", level="warning")
+    SentryIssueFactory(project=search_project, title="Another product's error")
+    client.force_login(world["admin"])
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    page = client.get(  # the admin's "Last seen: Today" link
+        "/admin/monitoring/sentryissue/",
+        {
+            "level__exact": "error",
+            "last_seen__gte": str(today),
+            "last_seen__lt": str(today + timedelta(days=1)),
+            "project__product__id__exact": world["checkout"].pk,
+        },
+    ).content.decode()
+    assert "Wanted: today&#x27;s error" in page
+    for other in ("Old error", "Today&#x27;s warning", "Another product&#x27;s error"):
+        assert other not in page
 
 
 def test_resolving_from_the_admin_queues_the_change_for_sentry(client, world):
