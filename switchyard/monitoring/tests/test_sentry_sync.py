@@ -74,6 +74,15 @@ def test_dry_run_writes_nothing_and_test_connection_says_who(
     call_command("sync_sentry", "--test-connection")
     assert "authenticated as owner@example.com" in capsys.readouterr().out
 
+    sentry_connection.remote_organization = "acme-typo"
+    sentry_connection.save()
+    with pytest.raises(CommandError):
+        call_command("sync_sentry", "--test-connection")
+    assert (
+        "No Sentry organization 'acme-typo' is visible to this token (it sees: acme)."
+        in capsys.readouterr().err
+    )
+
     sentry_connection.api_token = "wrong"
     sentry_connection.save()
     with pytest.raises(CommandError):

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from switchyard.core.exceptions import RemoteNotFound
 from switchyard.monitoring.connectors.base import (
     CommentEvent,
     IssueEvent,
@@ -66,6 +67,12 @@ class SentryConnector:
 
     def whoami(self) -> str:
         identity = self.client.get_identity()
+        visible = sorted(org.slug for org in self.client.list_organizations())
+        if self.organization not in visible:
+            raise RemoteNotFound(
+                f"No Sentry organization {self.organization!r} is visible to this token"
+                f" (it sees: {', '.join(visible) or 'none'})."
+            )
         who = identity.email or identity.username or identity.name
         return who or f"an organization token with scopes {', '.join(identity.scopes) or 'none'}"
 
