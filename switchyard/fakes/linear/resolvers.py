@@ -8,11 +8,12 @@ so methods are named after the schema's fields and take its argument names (``fi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from switchyard.fakes.linear.schema import (
+    duplicate_label,
     invalid_input,
     iso,
     keyset_connection,
@@ -22,10 +23,14 @@ from switchyard.fakes.linear.schema import (
     refuse,
     unsupported,
 )
-from switchyard.fakes.linear.state import PRIORITY_LABELS, Key, _Issue
+from switchyard.fakes.linear.state import LABEL_COLOR, PRIORITY_LABELS, Key, _Issue, _Label
 
 if TYPE_CHECKING:
     from switchyard.fakes.linear.server import FakeLinear
+
+ISSUE_CREATE_FIELDS = frozenset(
+    {"id", "teamId", "title", "description", "priority", "stateId", "assigneeId", "labelIds"}
+)
 
 
 class LinearRoot:
@@ -148,11 +153,30 @@ class LinearRoot:
             found = [u for u in found if u["email"].lower() == email["eqIgnoreCase"].lower()]
         return offset_connection(found, first, after)
 
+    def issueLabels(
+        self,
+        info: Any,
+        filter: dict | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        **rest: Any,
+    ) -> dict[str, Any]:
+        refuse(rest, "issueLabels")
+        matches = _filter_test(filter or {}, LABEL_FIELDS, "issueLabels")
+        found = sorted(
+            (label for label in self.fake.labels.values() if matches(label)),
+            key=lambda label: (label.created_at, label.id),
+        )
+        return offset_connection([self.fake._label_json(label) for label in found], first, after)
+
     def _mutation_payload(self, **entity: Any) -> dict[str, Any]:
         self.fake.sync_id += 1
         return {"success": True, "lastSyncId": float(self.fake.sync_id), **entity}
 
     def issueCreate(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        refuse(
+            {k: v for k, v in input.items() if k not in ISSUE_CREATE_FIELDS}, "issueCreate input"
+        )
         if input.get("id") is not None:
             _check_uuid(input["id"])
             if input["id"] in self.fake.issues:
@@ -166,6 +190,7 @@ class LinearRoot:
             raise not_found("User")
         if input.get("priority", 0) not in PRIORITY_LABELS:
             raise invalid_input("priority must be between 0 and 4")
+        label_ids = self._labels_for(input["teamId"], input.get("labelIds") or [])
         now = self.fake._now()
         issue = self.fake._new_issue(
             input["teamId"],
@@ -178,11 +203,22 @@ class LinearRoot:
             state_id=state_id,
             issue_id=input.get("id"),
             assignee_id=input.get("assigneeId"),
+            label_ids=label_ids,
         )
         self.fake.emit(
             "Issue", "create", self.fake._issue_webhook_data(issue), actor=self.fake._actor(None)
         )
         return self._mutation_payload(issue=self.fake._issue_json(issue))
+
+    def _labels_for(self, team_id: str, label_ids: list[str]) -> list[str]:
+        """The labels an issue of the team may carry: the team's own and the workspace's."""
+        for label_id in label_ids:
+            label = self.fake.labels.get(label_id)
+            if label is None:
+                raise not_found("IssueLabel")
+            if label.team_id not in (None, team_id):
+                raise invalid_input("Label does not belong to the issue's team.")
+        return list(dict.fromkeys(label_ids))
 
     def _default_state(self, team_id: str) -> str:
         """Linear files new API issues in the team's first unstarted state (Todo)."""
@@ -198,6 +234,30 @@ class LinearRoot:
         issue = self._find_issue(id)
         self.fake._change(issue, dict(input), actor=self.fake._actor(None))
         return self._mutation_payload(issue=self.fake._issue_json(issue))
+
+    def issueLabelCreate(self, info: Any, input: dict[str, Any], **rest: Any) -> dict[str, Any]:
+        refuse(rest, "issueLabelCreate")
+        fields = dict(input)
+        label_id = fields.pop("id", None)
+        name = fields.pop("name")
+        team_id = fields.pop("teamId", None)
+        color = fields.pop("color", None) or LABEL_COLOR
+        refuse(fields, "issueLabelCreate input")
+        self._check_new_label(label_id, name, team_id)
+        label = self.fake._new_label(name, team_id=team_id, label_id=label_id, color=color)
+        return self._mutation_payload(issueLabel=self.fake._label_json(label))
+
+    def _check_new_label(self, label_id: str | None, name: str, team_id: str | None) -> None:
+        if label_id is not None:
+            _check_uuid(label_id)
+            if label_id in self.fake.labels:
+                raise invalid_input("Entity already exists: a label with this id exists.")
+        if team_id is not None and team_id not in self.fake.teams:
+            raise not_found("Team")
+        if not name.strip():
+            raise invalid_input("name must not be empty")
+        if self.fake.label_clashing(name, team_id) is not None:
+            raise duplicate_label()
 
     def commentCreate(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         if input.get("id") is not None:
@@ -221,6 +281,57 @@ class LinearRoot:
             actor=self.fake._actor(None),
         )
         return self._mutation_payload(comment=self.fake._comment_json(comment))
+
+
+def _filter_test(
+    spec: Mapping[str, Any], fields: Mapping[str, Callable[[Any], Callable[[Any], bool]]], what: str
+) -> Callable[[Any], bool]:
+    """A row test from a Linear filter object: nested ``and`` / ``or`` lists plus ``fields``.
+
+    ``fields`` maps a filter key to a builder that takes the key's value (a comparator or a
+    nested filter) and returns the test of a row. Keys without a builder are refused.
+    """
+    tests: list[Callable[[Any], bool]] = []
+    for key, value in spec.items():
+        if value is None:
+            continue
+        if key in ("and", "or"):
+            parts = [_filter_test(part, fields, what) for part in value]
+            combine = all if key == "and" else any
+            tests.append(lambda row, parts=parts, combine=combine: combine(p(row) for p in parts))
+        elif key in fields:
+            tests.append(fields[key](value))
+        else:
+            raise unsupported(f"{what} filter {key}")
+    return lambda row: all(test(row) for test in tests)
+
+
+def _compare(comparator: Mapping[str, Any]) -> Callable[[str | None], bool]:
+    """The test of a ``StringComparator`` / ``IDComparator`` (eq, eqIgnoreCase, in)."""
+    checks: dict[str, Callable[[str | None, Any], bool]] = {
+        "eq": lambda value, wanted: value == wanted,
+        "eqIgnoreCase": lambda value, wanted: (value or "").lower() == wanted.lower(),
+        "in": lambda value, wanted: value in wanted,
+    }
+    given = {op: wanted for op, wanted in comparator.items() if wanted is not None}
+    if set(given) - set(checks):
+        raise unsupported(f"comparator {sorted(set(given) - set(checks))}")
+    return lambda value: all(checks[op](value, wanted) for op, wanted in given.items())
+
+
+def _label_attribute(attribute: str, test: Callable[[Any], bool]) -> Callable[[_Label], bool]:
+    return lambda label: test(getattr(label, attribute))
+
+
+# A label's team is its team id, None for a workspace label (``null: true``).
+TEAM_FIELDS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
+    "id": _compare,
+    "null": lambda flag: lambda team_id: (team_id is None) is flag,
+}
+LABEL_FIELDS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
+    "name": lambda comparator: _label_attribute("name", _compare(comparator)),
+    "team": lambda spec: _label_attribute("team_id", _filter_test(spec, TEAM_FIELDS, "team")),
+}
 
 
 def _team_filter(filters: dict[str, Any], field: str) -> str | None:

@@ -69,6 +69,20 @@ def not_found(entity: str) -> LinearError:
     )
 
 
+def duplicate_label() -> LinearError:
+    """What Linear answers to a second label of one name (in any case) where both would apply.
+
+    The SDK shows it as "Duplicate label name - Label with this name already exists in the
+    team": https://github.com/linear/linear/issues/159
+    """
+    return LinearError(
+        "Duplicate label name",
+        kind="invalid input",
+        code="INPUT_ERROR",
+        user_message="Label with this name already exists in the team",
+    )
+
+
 def invalid_input(message: str) -> LinearError:
     return LinearError(message, kind="invalid input", code="INPUT_ERROR")
 

@@ -29,10 +29,12 @@ from switchyard.fakes.linear.schema import (
     unsupported,
 )
 from switchyard.fakes.linear.state import (
+    LABEL_COLOR,
     PRIORITY_LABELS,
     STATES,
     _Comment,
     _Issue,
+    _Label,
     stable_id,
 )
 from switchyard.fakes.linear.webhooks import WebhookSender
@@ -117,6 +119,13 @@ class FakeLinear(Workspace, WebhookSender, FakeServer):
             }
         return team_id
 
+    def add_label(self, name: str, *, team_key: str | None = None) -> str:
+        """A label of a team, or of the workspace when ``team_key`` is None; returns its id."""
+        with self.lock:
+            team_id = self.team_by_key(team_key)["id"] if team_key else None
+            label_id = stable_id("label", team_id or "workspace", name)
+            return self._new_label(name, team_id=team_id, label_id=label_id).id
+
     @classmethod
     def seeded(
         cls, *, issues: int = 50, projects: int = 2, seed: int = 1, **kwargs: Any
@@ -138,6 +147,12 @@ class FakeLinear(Workspace, WebhookSender, FakeServer):
             }
             for team_id in team_ids
         }
+        labels = {
+            team_id: {
+                name: fake.add_label(name, team_key=fake.teams[team_id]["key"]) for name in LABELS
+            }
+            for team_id in team_ids
+        }
         now = _to_ms(fake.clock())
         for index in range(issues):
             team_id = team_ids[index % len(team_ids)]
@@ -153,7 +168,9 @@ class FakeLinear(Workspace, WebhookSender, FakeServer):
                 updated=min(now, created + timedelta(seconds=rng.randrange(60 * 60 * 24 * 7))),
                 state_id=states[team_id][rng.choice(["Backlog", "Todo", "In Progress", "Done"])],
                 issue_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                labels=rng.sample(LABELS, rng.randrange(0, 3)),
+                label_ids=[
+                    labels[team_id][name] for name in rng.sample(LABELS, rng.randrange(0, 3))
+                ],
                 bulk=True,
             )
             if rng.random() < 0.2:
@@ -251,7 +268,7 @@ class FakeLinear(Workspace, WebhookSender, FakeServer):
         state_id: str,
         issue_id: str | None = None,
         assignee_id: str | None = None,
-        labels: list[str] | None = None,
+        label_ids: list[str] | None = None,
         bulk: bool = False,
     ) -> _Issue:
         self._numbers[team_id] += 1
@@ -267,13 +284,31 @@ class FakeLinear(Workspace, WebhookSender, FakeServer):
             assignee_id=assignee_id,
             created_at=created,
             updated_at=updated,
-            labels=list(labels or []),
+            label_ids=list(label_ids or []),
         )
         self._stamp_state(issue, updated)
         self.issues[issue.id] = issue
         self._by_identifier[self._identifier(issue)] = issue.id
         self._index.add(issue, bulk=bulk)
         return issue
+
+    def _new_label(
+        self,
+        name: str,
+        *,
+        team_id: str | None,
+        label_id: str | None = None,
+        color: str = LABEL_COLOR,
+    ) -> _Label:
+        label = _Label(
+            id=label_id or str(uuid.uuid4()),
+            name=name,
+            team_id=team_id,
+            created_at=self._now(),
+            color=color,
+        )
+        self.labels[label.id] = label
+        return label
 
     def _stamp_state(self, issue: _Issue, when: datetime) -> None:
         """Set completedAt / canceledAt / startedAt as Linear does when the state type changes."""

@@ -20,12 +20,23 @@ STATES = [  # name, type, color; a team's default workflow, in position order
     ("Duplicate", "canceled", "#95a2b3"),
 ]
 
+LABEL_COLOR = "#eb5757"  # what Linear gives a label created without a color
+
 Key = tuple[datetime, str]
 
 
 def stable_id(*parts: str) -> str:
     """A UUID derived from names, so that seeded ids are the same on every run."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, ":".join(parts)))
+
+
+@dataclass
+class _Label:
+    id: str
+    name: str
+    team_id: str | None  # None: a workspace label, usable in every team
+    created_at: datetime
+    color: str
 
 
 @dataclass
@@ -41,7 +52,7 @@ class _Issue:
     assignee_id: str | None
     created_at: datetime
     updated_at: datetime
-    labels: list[str] = field(default_factory=list)
+    label_ids: list[str] = field(default_factory=list)
     completed_at: datetime | None = None
     canceled_at: datetime | None = None
     started_at: datetime | None = None

@@ -6,18 +6,19 @@ from collections import defaultdict
 from typing import Any
 
 from switchyard.fakes.linear.schema import iso, offset_connection, refuse
-from switchyard.fakes.linear.state import PRIORITY_LABELS, IssueIndex, _Comment, _Issue, stable_id
+from switchyard.fakes.linear.state import PRIORITY_LABELS, IssueIndex, _Comment, _Issue, _Label
 
 WORKSPACE = "acme"
 
 
 class Workspace:
-    """People, teams with their workflow states, issues and comments, indexed for paging."""
+    """People, teams with their workflow states, labels, issues and comments, indexed for paging."""
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.teams: dict[str, dict[str, Any]] = {}
         self.states: dict[str, dict[str, Any]] = {}
+        self.labels: dict[str, _Label] = {}
         self.issues: dict[str, _Issue] = {}
         self.comments: dict[str, _Comment] = {}
         self.viewer_id = ""
@@ -38,6 +39,26 @@ class Workspace:
     def user_by_email(self, email: str) -> dict[str, Any]:
         """A user by address, in any case."""
         return next(user for user in self.users.values() if user["email"].lower() == email.lower())
+
+    def label_clashing(self, name: str, team_id: str | None) -> _Label | None:
+        """The label a new one of this name would duplicate: same name in any case, same scope.
+
+        Workspace labels share their scope with every team, so a name used anywhere clashes
+        with a new workspace label, and a workspace label's name with a new team label.
+        """
+        return next(
+            (
+                label
+                for label in self.labels.values()
+                if label.name.lower() == name.lower()
+                and (team_id is None or label.team_id in (None, team_id))
+            ),
+            None,
+        )
+
+    def label_names(self, issue: _Issue) -> list[str]:
+        """The names of the issue's labels."""
+        return [self.labels[label_id].name for label_id in issue.label_ids]
 
     def issue(self, id_or_identifier: str) -> _Issue:
         """An issue by id or identifier (ENG-12); KeyError if there is none."""
@@ -70,7 +91,7 @@ class Workspace:
             "team": self.teams[issue.team_id],
             "assignee": self.users.get(issue.assignee_id or ""),
             "creator": self.users.get(issue.creator_id or ""),
-            "labels": {"nodes": [self._label(issue, name) for name in issue.labels]},
+            "labels": {"nodes": [self._label_json(self.labels[i]) for i in issue.label_ids]},
             "createdAt": iso(issue.created_at),
             "updatedAt": iso(issue.updated_at),
             "startedAt": iso(issue.started_at) if issue.started_at else None,
@@ -81,8 +102,17 @@ class Workspace:
             ),
         }
 
-    def _label(self, issue: _Issue, name: str) -> dict[str, Any]:
-        return {"id": stable_id("label", issue.team_id, name), "name": name, "color": "#eb5757"}
+    def _label_json(self, label: _Label) -> dict[str, Any]:
+        """The label as the GraphQL API resolves it (``IssueLabel``)."""
+        return {
+            "id": label.id,
+            "name": label.name,
+            "color": label.color,
+            "isGroup": False,
+            "createdAt": iso(label.created_at),
+            "updatedAt": iso(label.created_at),
+            "team": self.teams.get(label.team_id or ""),
+        }
 
     def _comment_json(self, comment: _Comment) -> dict[str, Any]:
         return {
@@ -109,7 +139,7 @@ class Workspace:
         state = self.states[issue.state_id]
         team = self.teams[issue.team_id]
         identifier = self._identifier(issue)
-        labels = [self._label(issue, name) for name in issue.labels]
+        labels = [self.labels[label_id] for label_id in issue.label_ids]
         return {
             "id": issue.id,
             "createdAt": iso(issue.created_at),
@@ -131,8 +161,10 @@ class Workspace:
             "creator": self._user_child(issue.creator_id),
             "assigneeId": issue.assignee_id,
             "assignee": self._user_child(issue.assignee_id),
-            "labelIds": [label["id"] for label in labels],
-            "labels": labels,
+            "labelIds": list(issue.label_ids),
+            "labels": [
+                {"id": label.id, "name": label.name, "color": label.color} for label in labels
+            ],
             "previousIdentifiers": [],
             "subscriberIds": [i for i in (issue.creator_id, issue.assignee_id) if i],
             "reactionData": {},

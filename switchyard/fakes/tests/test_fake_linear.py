@@ -61,7 +61,7 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
 def test_seeding_is_deterministic() -> None:
     def summary(fake: FakeLinear) -> list[tuple]:
         return [
-            (i.id, fake._identifier(i), i.title, i.priority, i.state_id, i.assignee_id, i.labels)
+            (i.id, fake._identifier(i), i.title, i.priority, i.state_id, i.assignee_id, i.label_ids)
             for i in fake.issues.values()
         ]
 
@@ -190,6 +190,152 @@ def test_creates_keep_the_client_id_and_refuse_a_second_time(fake, http) -> None
     assert again.status_code == 200 and again.json()["data"] is None
     assert error_of(again)["extensions"]["type"] == "invalid input"
     assert len(fake.issues) == 31
+
+
+# -- labels -------------------------------------------------------------------------------------
+
+LABELS = """
+query($filter: IssueLabelFilter) {
+  issueLabels(filter: $filter) { nodes { id name team { key } } }
+}
+"""
+LABEL_CREATE = """
+mutation($input: IssueLabelCreateInput!) {
+  issueLabelCreate(input: $input) { success issueLabel { id name team { key } } }
+}
+"""
+ISSUE_CREATE = """
+mutation($input: IssueCreateInput!) {
+  issueCreate(input: $input) { issue { id labels { nodes { id name } } } }
+}
+"""
+
+
+def label_names(http: httpx.Client, label_filter: dict) -> list[tuple[str, str | None]]:
+    nodes = post(http, LABELS, {"filter": label_filter}).json()["data"]["issueLabels"]["nodes"]
+    return [(n["name"], n["team"] and n["team"]["key"]) for n in nodes]
+
+
+def test_seeded_issues_carry_their_teams_labels(fake: FakeLinear) -> None:
+    labelled = [i for i in fake.issues.values() if i.label_ids]
+    assert labelled
+    for issue in labelled:
+        assert {fake.labels[label_id].team_id for label_id in issue.label_ids} == {issue.team_id}
+    assert len(fake.labels) == 2 * 5 and len({label.name for label in fake.labels.values()}) == 5
+
+
+def test_labels_filter_on_name_and_team(fake: FakeLinear, http: httpx.Client) -> None:
+    fake.add_label("Sentry")
+    eng = fake.team_by_key("ENG")["id"]
+    engs_or_workspace = {"or": [{"id": {"eq": eng}}, {"null": True}]}
+
+    assert label_names(http, {"name": {"eq": "Bug"}}) == [("Bug", "ENG"), ("Bug", "SUP")]
+    assert label_names(http, {"name": {"eq": "bug"}}) == []
+    assert label_names(http, {"name": {"in": ["Bug", "Feature"]}, "team": {"id": {"eq": eng}}}) == [
+        ("Bug", "ENG"),
+        ("Feature", "ENG"),
+    ]
+    assert label_names(http, {"team": {"null": True}}) == [("Sentry", None)]
+    assert label_names(
+        http,
+        {
+            "team": engs_or_workspace,
+            "or": [{"name": {"eqIgnoreCase": "BUG"}}, {"name": {"eqIgnoreCase": "sentry"}}],
+        },
+    ) == [("Bug", "ENG"), ("Sentry", None)]
+    assert (
+        label_names(
+            http, {"and": [{"team": engs_or_workspace}, {"name": {"eqIgnoreCase": "nope"}}]}
+        )
+        == []
+    )
+
+
+def test_unimplemented_label_filters_fail_loudly(http: httpx.Client) -> None:
+    for label_filter in ({"isGroup": {"eq": False}}, {"name": {"startsWith": "B"}}):
+        response = post(http, LABELS, {"filter": label_filter})
+        assert "does not support" in error_of(response)["message"]
+
+
+def test_a_label_is_created_once_per_name_in_any_case(fake: FakeLinear, http: httpx.Client) -> None:
+    eng, sup = fake.team_by_key("ENG")["id"], fake.team_by_key("SUP")["id"]
+    label_id = "6d0f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+    created = post(http, LABEL_CREATE, {"input": {"id": label_id, "name": "sentry", "teamId": eng}})
+    payload = created.json()["data"]["issueLabelCreate"]
+    assert payload["success"] and payload["issueLabel"] == {
+        "id": label_id,
+        "name": "sentry",
+        "team": {"key": "ENG"},
+    }
+    for repeat in (
+        {"name": "SENTRY", "teamId": eng},
+        {"name": "Bug", "teamId": eng},
+        {"name": "Bug"},  # a workspace label would clash with every team's "Bug"
+    ):
+        refused = post(http, LABEL_CREATE, {"input": repeat})
+        assert refused.json()["data"] is None
+        error = error_of(refused)
+        assert (error["message"], error["extensions"]["code"]) == (
+            "Duplicate label name",
+            "INPUT_ERROR",
+        )
+    again = post(http, LABEL_CREATE, {"input": {"id": label_id, "name": "other", "teamId": eng}})
+    assert error_of(again)["message"].startswith("Entity already exists")
+    assert post(http, LABEL_CREATE, {"input": {"name": "sentry", "teamId": sup}}).json()["data"]
+    assert [label.name for label in fake.labels.values()].count("sentry") == 2
+
+
+def test_issues_take_label_ids_of_their_team_or_the_workspace(fake, http) -> None:
+    fake.subscribe_webhooks(None, "secret")
+    eng = fake.team_by_key("ENG")["id"]
+    labels = [fake.add_label("Sentry"), fake.add_label("Checkout", team_key="ENG")]
+
+    created = post(http, ISSUE_CREATE, {"input": {"teamId": eng, "title": "x", "labelIds": labels}})
+
+    issue = created.json()["data"]["issueCreate"]["issue"]
+    assert issue["labels"]["nodes"] == [
+        {"id": labels[0], "name": "Sentry"},
+        {"id": labels[1], "name": "Checkout"},
+    ]
+    assert fake.label_names(fake.issues[issue["id"]]) == ["Sentry", "Checkout"]
+    ((_, body),) = fake.sent_webhooks
+    data = json.loads(body)["data"]
+    assert data["labelIds"] == labels
+    assert [label["name"] for label in data["labels"]] == ["Sentry", "Checkout"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (lambda fake: ["0f7b2c1e-3d4a-4b5c-8d6e-000000000000"], "Entity not found: IssueLabel"),
+        (
+            lambda fake: [fake.add_label("Billing", team_key="SUP")],
+            "Label does not belong to the issue's team.",
+        ),
+    ],
+)
+def test_issues_refuse_unknown_or_foreign_labels(fake, http, labels, message) -> None:
+    before = len(fake.issues)
+    issue_input = {"teamId": fake.team_by_key("ENG")["id"], "title": "x", "labelIds": labels(fake)}
+
+    refused = post(http, ISSUE_CREATE, {"input": issue_input})
+
+    assert refused.status_code == 200 and refused.json()["data"] is None
+    error = error_of(refused)
+    assert error["message"] == message and error["path"] == ["issueCreate"]
+    assert (error["extensions"]["type"], error["extensions"]["code"]) == (
+        "invalid input",
+        "INPUT_ERROR",
+    )
+    assert len(fake.issues) == before
+
+
+def test_issue_inputs_the_fake_does_not_implement_fail_loudly(fake, http) -> None:
+    issue_input = {"teamId": fake.team_by_key("ENG")["id"], "title": "x", "dueDate": "2030-01-01"}
+    assert (
+        "does not support" in error_of(post(http, ISSUE_CREATE, {"input": issue_input}))["message"]
+    )
 
 
 def test_rate_limits_answer_as_linear_does(fake, http) -> None:

@@ -149,6 +149,9 @@ class LinearWorld:
         self.fake = FakeLinear()
         self.fake.add_user("Dana Developer", PERSON)
         self.fake.add_team("PAY", "Payments")
+        # Labels already there, in another case than Switchyard's: tickets must reuse them.
+        self.fake.add_label("Sentry")
+        self.fake.add_label("checkout", team_key="PAY")
         locked = self.fake.add_team("LOCKED", "Locked workflow")
         # A team whose workflow has no completed or canceled state: nothing can move into done.
         for state_id in [
@@ -176,7 +179,7 @@ class LinearWorld:
             "summary": issue.title,
             "status": state["name"],
             "closed": state["type"] in ("completed", "canceled"),
-            "labels": issue.labels,
+            "labels": self.fake.label_names(issue),
             "priority": str(issue.priority),
             "assignee": self.fake.users[issue.assignee_id]["email"] if issue.assignee_id else None,
             "comments": [(self.fake.users[c.user_id]["email"], c.body) for c in comments],

@@ -59,6 +59,21 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def operations(fake: FakeLinear) -> list[str]:
+    """The operation names of the requests the fake received, in order."""
+    return [json.loads(r.body)["query"].split("(")[0].split()[-1] for r in fake.requests]
+
+
+def label_id(fake: FakeLinear, name: str, team_key: str = "ENG") -> str:
+    """The id of a team's label."""
+    (found,) = [
+        label.id
+        for label in fake.labels.values()
+        if (label.name, label.team_id) == (name, team(fake, team_key))
+    ]
+    return found
+
+
 # -- reads --------------------------------------------------------------------------------------
 
 
@@ -119,7 +134,7 @@ def test_issue_fields_map_to_the_record(client, fake):
     assert record.priority == issue.priority and record.team_id == issue.team_id
     assert record.assignee.email == "sam@acme.example"
     assert record.creator.email.endswith("@acme.example")
-    assert record.labels == tuple(issue.labels)
+    assert record.labels == tuple(fake.label_names(issue))
     assert record.state.id == issue.state_id and record.state.type in {
         "backlog",
         "unstarted",
@@ -239,6 +254,124 @@ def test_refused_creates_raise_rejected_or_not_found(client, fake):
         client.create_issue(issue_id=new_id(), team_id=str(uuid.uuid4()), title="x")
     with pytest.raises(RemoteRejected):
         client.create_issue(issue_id="not-a-uuid", team_id=team(fake), title="x")
+    assert len(fake.issues) == before
+
+
+def test_labels_are_found_in_the_team_and_the_workspace_in_one_query(client, fake):
+    sentry = fake.add_label("Sentry")
+
+    ids = client.issue_label_ids(team(fake), ["Bug", "Sentry", "Feature"])
+
+    assert ids == [label_id(fake, "Bug"), sentry, label_id(fake, "Feature")]  # not SUP's "Bug"
+    assert operations(fake) == ["IssueLabels"]
+    assert sent(fake)["variables"]["teamId"] == team(fake)
+
+
+def test_labels_match_names_in_any_case_once_each(client, fake):
+    sentry = fake.add_label("sentry")
+
+    ids = client.issue_label_ids(team(fake), ["bug", "SENTRY", "Bug", "Sentry"])
+
+    assert ids == [label_id(fake, "Bug"), sentry]
+    assert operations(fake) == ["IssueLabels"]
+    assert [f["name"] for f in sent(fake)["variables"]["names"]] == [
+        {"eqIgnoreCase": "bug"},
+        {"eqIgnoreCase": "SENTRY"},
+    ]
+
+
+def test_a_missing_label_is_created_in_the_team_and_found_next_time(client, fake):
+    before = len(fake.labels)
+
+    ids = client.issue_label_ids(team(fake), ["Bug", "sentry-error"])
+
+    created = fake.labels[ids[1]]
+    assert ids[0] == label_id(fake, "Bug") and len(fake.labels) == before + 1
+    assert (created.name, created.team_id) == ("sentry-error", team(fake))
+    assert operations(fake) == ["IssueLabels", "IssueLabelCreate"]
+    assert sent(fake)["variables"]["input"] == {
+        "id": created.id,
+        "teamId": team(fake),
+        "name": "sentry-error",
+    }
+    fake.requests.clear()
+    assert client.issue_label_ids(team(fake), ["SENTRY-ERROR"]) == [created.id]
+    assert operations(fake) == ["IssueLabels"]
+
+
+def test_no_labels_cost_no_request(client, fake):
+    assert client.issue_label_ids(team(fake), []) == []
+    assert fake.requests == []
+
+
+def test_a_label_create_whose_answer_was_lost_is_retried_without_a_second_label(
+    client, fake, waits
+):
+    fake.timeout_next(body=r"mutation IssueLabelCreate")  # applied, but the answer never comes
+
+    (created,) = client.issue_label_ids(team(fake), ["sentry"])
+
+    assert [label.id for label in fake.labels.values() if label.name == "sentry"] == [created]
+    assert operations(fake) == [
+        "IssueLabels",
+        "IssueLabelCreate",
+        "IssueLabelCreate",
+        "IssueLabels",
+    ]
+    assert len(waits) == 1
+
+
+def test_a_label_create_timing_out_every_time_raises_but_a_later_try_finds_it(client, fake):
+    fake.timeout_next(body=r"mutation IssueLabelCreate", times=3)
+    with pytest.raises(RemoteTimeout):
+        client.issue_label_ids(team(fake), ["sentry"])
+    fake.requests.clear()
+
+    (found,) = client.issue_label_ids(team(fake), ["sentry"])
+
+    assert [label.id for label in fake.labels.values() if label.name == "sentry"] == [found]
+    assert operations(fake) == ["IssueLabels"]
+
+
+def test_creating_a_label_someone_made_meanwhile_returns_theirs(client, fake):
+    label = client.create_issue_label(team_id=team(fake), name="BUG")
+
+    assert (label.id, label.name) == (label_id(fake, "Bug"), "Bug")
+    assert operations(fake) == ["IssueLabelCreate", "IssueLabels"]
+
+
+def test_a_refused_label_create_is_rejected(client, fake):
+    with pytest.raises(RemoteRejected):
+        client.create_issue_label(team_id=team(fake), name=" ")
+    with pytest.raises(RemoteNotFound):
+        client.create_issue_label(team_id=new_id(), name="sentry")
+
+
+def test_an_issue_is_created_with_its_labels(client, fake):
+    fake.subscribe_webhooks(None, "secret")
+    ids = client.issue_label_ids(team(fake), ["Customer", "sentry"])
+
+    created = client.create_issue(
+        issue_id=new_id(), team_id=team(fake), title="Labelled", label_ids=ids
+    )
+
+    assert created.labels == ("Customer", "sentry")
+    assert sent(fake)["variables"]["input"]["labelIds"] == ids
+    ((_, body),) = fake.sent_webhooks
+    assert [label["name"] for label in json.loads(body)["data"]["labels"]] == ["Customer", "sentry"]
+
+
+def test_an_issue_with_an_unknown_or_foreign_label_is_refused(client, fake):
+    before = len(fake.issues)
+    with pytest.raises(RemoteNotFound, match="IssueLabel"):
+        client.create_issue(issue_id=new_id(), team_id=team(fake), title="x", label_ids=[new_id()])
+    with pytest.raises(RemoteRejected):
+        client.create_issue(
+            issue_id=new_id(),
+            team_id=team(fake),
+            title="x",
+            label_ids=[label_id(fake, "Bug", "SUP")],
+        )
     assert len(fake.issues) == before
 
 

@@ -63,6 +63,9 @@ def exchanges() -> list[tuple[httpx.Request, httpx.Response]]:
     list(client.iter_issues(team_id, updated_since=issues[5].updated_at))
     client.get_issue(issues[0].identifier)
     user = client.find_user_by_email("dana@acme.example")
+    fake.add_label("Sentry")
+    label_ids = client.issue_label_ids(team_id, ["Bug", "sentry", "sentry-error"])  # one created
+    client.create_issue_label(team_id=team_id, name="BUG")  # refused, then found
     created = client.create_issue(
         issue_id=str(uuid.uuid4()),
         team_id=team_id,
@@ -71,6 +74,7 @@ def exchanges() -> list[tuple[httpx.Request, httpx.Response]]:
         priority=1,
         state_id=states[2].id,
         assignee_id=user.id,
+        label_ids=label_ids,
     )
     client.create_issue(issue_id=created.id, team_id=team_id, title="Checkout fails")  # a repeat
     client.update_issue(created.id, stateId=states[5].id, priority=2, title="t", description="d")
@@ -83,6 +87,10 @@ def exchanges() -> list[tuple[httpx.Request, httpx.Response]]:
     list(client.iter_comments(created.id))
     with pytest.raises(Exception):  # noqa: B017 (any RemoteError: the exchange is what counts)
         client.get_issue("ENG-9999")
+    with pytest.raises(Exception):  # noqa: B017
+        client.create_issue(
+            issue_id=str(uuid.uuid4()), team_id=team_id, title="x", label_ids=[str(uuid.uuid4())]
+        )
     return fake.exchanges
 
 
@@ -160,7 +168,7 @@ def test_every_answer_fits_the_schema(schema, exchanges):
         )
         assert replayed.errors is None, (body["query"], replayed.errors)
         assert replayed.data == answer["data"]
-    assert errors_seen >= 3  # the repeated creates and the unknown issue
+    assert errors_seen >= 5  # the repeated creates, the unknown issue, the unknown label
 
 
 # -- webhooks -----------------------------------------------------------------------------------
@@ -238,7 +246,9 @@ def test_the_fakes_webhooks_fit_the_schemas_payload_types(schema):
     fake.move_issue_to_state(issue_id, "Done", by="dana@acme.example")
     fake.add_comment(issue_id, "Shipped", author="dana@acme.example")
     fake.edit_issue(issue_id, title="Pay button unresponsive", priority=1)
+    labelled = next(issue for issue in fake.issues.values() if issue.label_ids)
     built = [
+        fake.issue_webhook(labelled.id),
         fake.issue_webhook(issue_id),
         fake.comment_webhook(fake.issue_comments(issue_id)[0].id),
     ]
@@ -252,8 +262,10 @@ def test_the_fakes_webhooks_fit_the_schemas_payload_types(schema):
         ("Comment", "create"),
         ("Issue", "update"),
         ("Issue", "update"),
+        ("Issue", "update"),
         ("Comment", "create"),
     ]
+    assert bodies[5]["data"]["labels"]  # the labelled issue's
     for body in bodies:
         check_webhook(schema, body)
 

@@ -59,8 +59,7 @@ def test_a_ticket_made_from_a_sentry_issue_has_its_details_and_is_linked(
     )
     remote = tracker.remote(link.ticket.key)
     assert remote["summary"] == f"[{issue.short_id}] {issue.title}"[:250]
-    if tracker.kind == "jira":  # Linear labels are entities of their own; they are not created
-        assert "sentry" in remote["labels"]
+    assert "sentry" in {label.lower() for label in remote["labels"]}
     assert link.ticket.description.count(issue.permalink) >= 1
     assert f"**Events:** {issue.event_count}" in link.ticket.description
     if tracker.kind == "jira":
@@ -69,6 +68,25 @@ def test_a_ticket_made_from_a_sentry_issue_has_its_details_and_is_linked(
     assert [row["ticket"]["key"] for row in listed] == [link.ticket.key]
     ticket = client_for(admin).get(f"/api/tickets/{link.ticket.pk}/").json()
     assert ticket["sources"] == [{"type": "sentryissue", "id": issue.pk, "link": link.pk}]
+
+
+def test_a_ticket_carries_its_projects_default_labels_and_the_sources(
+    client_for, admin, tracker, unresolved_issues, django_capture_on_commit_callbacks
+):
+    api = client_for(admin)
+    response = api.patch(
+        f"/api/tracker-projects/{tracker.project.pk}/",
+        {"default_labels": ["customer-facing", "Checkout"]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    issue = unresolved_issues[0]
+
+    link = create_ticket(api, issue, tracker.project, django_capture_on_commit_callbacks)
+
+    labels = [label.lower() for label in tracker.remote(link.ticket.key)["labels"]]
+    assert {"customer-facing", "checkout", "sentry", f"sentry-{issue.level}"} <= set(labels)
+    assert len(labels) == len(set(labels))  # a label the tracker had is not added twice
 
 
 def test_bulk_creation_makes_exactly_one_ticket_per_issue_and_again_makes_none(

@@ -7,7 +7,8 @@ A personal API key goes in ``Authorization`` as it is (no "Bearer"). Every docum
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -26,12 +27,14 @@ from switchyard.trackers.connectors.linear import queries
 from switchyard.trackers.connectors.linear.mapping import (
     LinearComment,
     LinearIssue,
+    LinearLabel,
     LinearShapeError,
     LinearState,
     LinearTeam,
     LinearUser,
     comment_from_json,
     issue_from_json,
+    label_from_json,
     state_from_json,
     team_from_json,
     user_from_json,
@@ -305,6 +308,19 @@ class LinearClient(RemoteClient):
             raise bad_shape(self.kind, "users", TypeError("no nodes"))
         return self._map(user_from_json, nodes[0], "user") if nodes else None
 
+    def find_issue_labels(self, team_id: str, names: Iterable[str]) -> dict[str, LinearLabel]:
+        """The team's and the workspace's labels of these names (any case), by lower-case name.
+
+        One query for all the names. Where a name matches twice (a team label and a workspace
+        one), either applies; the first listed is kept.
+        """
+        variables = {"teamId": team_id, "names": [{"name": {"eqIgnoreCase": n}} for n in names]}
+        found: dict[str, LinearLabel] = {}
+        for node in self._pages(queries.ISSUE_LABELS, variables, ("issueLabels",)):
+            label = self._map(label_from_json, node, "label")
+            found.setdefault(label.name.lower(), label)
+        return found
+
     # -- writes -----------------------------------------------------------------------------
 
     def create_issue(
@@ -317,6 +333,7 @@ class LinearClient(RemoteClient):
         priority: int | None = None,
         state_id: str | None = None,
         assignee_id: str | None = None,
+        label_ids: Sequence[str] = (),
     ) -> LinearIssue:
         """issueCreate with a client-supplied id (UUID v4), so a repeat never makes a second issue.
 
@@ -331,6 +348,7 @@ class LinearClient(RemoteClient):
             "priority": priority,
             "stateId": state_id,
             "assigneeId": assignee_id,
+            "labelIds": list(label_ids) or None,
         }
         payload = {name: value for name, value in fields.items() if value is not None}
         try:
@@ -385,6 +403,42 @@ class LinearClient(RemoteClient):
             data,
             "created comment",
         )
+
+    def create_issue_label(self, *, team_id: str, name: str) -> LinearLabel:
+        """issueLabelCreate of a team label, with a client-supplied id so that it is retried safely.
+
+        Linear refuses a label whose name the team or the workspace already uses; when that is
+        why (an earlier attempt whose answer was lost, or someone meanwhile), that label is
+        returned.
+        """
+        payload = {"id": str(uuid.uuid4()), "teamId": team_id, "name": name}
+        try:
+            data = self.graphql(queries.ISSUE_LABEL_CREATE, {"input": payload})
+        except RemoteRejected:
+            existing = self.find_issue_labels(team_id, [name]).get(name.lower())
+            if existing is None:
+                raise
+            return existing
+        return self._map(
+            lambda answer: label_from_json(_payload(answer, "issueLabelCreate", "issueLabel")),
+            data,
+            "created label",
+        )
+
+    def issue_label_ids(self, team_id: str, names: Iterable[str]) -> list[str]:
+        """The ids of the labels of these names for the team's issues, creating missing ones.
+
+        Names are matched without case, as Linear does: one query finds the existing labels,
+        then each missing name is created as a team label.
+        """
+        wanted: dict[str, str] = {}
+        for name in names:
+            wanted.setdefault(name.lower(), name)
+        found = self.find_issue_labels(team_id, wanted.values()) if wanted else {}
+        return [
+            (found.get(key) or self.create_issue_label(team_id=team_id, name=name)).id
+            for key, name in wanted.items()
+        ]
 
     def _earlier(
         self, fetch: Callable[[str], Any], object_id: str, rejected: RemoteRejected

@@ -133,6 +133,9 @@ class LinearConnector:
         return user.id if user else None
 
     def create_ticket(self, new: NewTicket, *, idempotency_key: str) -> RemoteTicket:
+        # Labels go by id: those missing are created first, and a retry of this create finds
+        # them by name, so repeating it makes neither a second label nor a second issue.
+        label_ids = self.client.issue_label_ids(new.project_external_id, new.labels)
         issue = self.client.create_issue(
             issue_id=idempotency_key,
             team_id=new.project_external_id,
@@ -140,6 +143,7 @@ class LinearConnector:
             description=new.description,
             priority=int(new.priority) if new.priority.isdigit() else None,
             assignee_id=self._user_id(new.assignee_email),
+            label_ids=label_ids,
         )
         return self._ticket(issue)
 

@@ -49,6 +49,14 @@ class LinearState:
 
 
 @dataclass(frozen=True, slots=True)
+class LinearLabel:
+    """An issue label: a team's, or the workspace's (which every team's issues may carry)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class LinearIssue:
     """A Linear issue; ``priority`` is 0 (none), 1 (urgent) ... 4 (low)."""
 
@@ -153,6 +161,11 @@ def state_from_json(data: Any) -> LinearState:
         type=_str(data, "type"),
         position=_number(data, "position") if "position" in data else 0.0,
     )
+
+
+def label_from_json(data: Any) -> LinearLabel:
+    """A label from the API's ``IssueLabel`` selection."""
+    return LinearLabel(id=_str(data, "id"), name=_str(data, "name"))
 
 
 def issue_from_json(data: Any) -> LinearIssue:

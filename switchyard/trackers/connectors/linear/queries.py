@@ -14,6 +14,7 @@ ISSUE_FIELDS = f"""
     creator {{ {USER_FIELDS} }}
     labels {{ nodes {{ name }} }}
 """
+LABEL_FIELDS = "id name"
 COMMENT_FIELDS = f"id body createdAt user {{ {USER_FIELDS} }} issue {{ id }}"
 
 VIEWER = f"query Viewer {{ viewer {{ {USER_FIELDS} }} }}"
@@ -81,6 +82,28 @@ query IssueComments($id: String!, $first: Int!, $after: String) {{
 
 COMMENT = f"query Comment($id: String!) {{ comment(id: $id) {{ {COMMENT_FIELDS} }} }}"
 
+# A team's issues may carry the team's labels and the workspace's (those without a team).
+# ``$names`` holds one ``{ name: { eqIgnoreCase: ... } }`` per name: Linear tells label names
+# apart without case, and a single query serves every name.
+ISSUE_LABELS = f"""
+query IssueLabels($teamId: ID!, $names: [IssueLabelFilter!], $first: Int!, $after: String) {{
+  issueLabels(
+    filter: {{ team: {{ or: [{{ id: {{ eq: $teamId }} }}, {{ null: true }}] }}, or: $names }}
+    first: $first
+    after: $after
+  ) {{
+    nodes {{ {LABEL_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+ISSUE_LABEL_CREATE = f"""
+mutation IssueLabelCreate($input: IssueLabelCreateInput!) {{
+  issueLabelCreate(input: $input) {{ success issueLabel {{ {LABEL_FIELDS} }} }}
+}}
+"""
+
 # Addresses are compared without case, as people type them in either system.
 USERS_BY_EMAIL = f"""
 query UsersByEmail($email: String!) {{
@@ -100,4 +123,6 @@ ALL = {
     "ISSUE_COMMENTS": ISSUE_COMMENTS,
     "COMMENT": COMMENT,
     "USERS_BY_EMAIL": USERS_BY_EMAIL,
+    "ISSUE_LABELS": ISSUE_LABELS,
+    "ISSUE_LABEL_CREATE": ISSUE_LABEL_CREATE,
 }
