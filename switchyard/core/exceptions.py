@@ -82,3 +82,7 @@ class RemoteRejected(RemoteError):
 
 class RemoteBadResponse(RemoteError):
     """The remote answered something we cannot read (malformed JSON, unexpected shape)."""
+
+
+class WebhookInvalid(Exception):
+    """A webhook did not verify (signature, timestamp) or could not be read: answered 401."""

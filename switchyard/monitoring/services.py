@@ -13,14 +13,13 @@ from switchyard.monitoring.connectors.base import (
     CommentEvent,
     IssueEvent,
     RemoteIssue,
-    WebhookInvalid,
 )
 from switchyard.monitoring.connectors.registry import connector_for
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import UNDELIVERED, outbox_add
-from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
+from switchyard.sync.registry import VerifiedWebhook
 from switchyard.sync.runs import RunRecorder
 from switchyard.sync.upsert import BatchUpsert, bulk_upsert
 
@@ -245,12 +244,9 @@ def _publish_changes(
 
 
 def sentry_verify_webhook(connection: Connection, headers, body: bytes) -> VerifiedWebhook:
-    try:
-        delivery_id, event_type = connector_for(connection).verify_webhook(
-            headers, body, connection.webhook_secret
-        )
-    except WebhookInvalid as error:
-        raise WebhookRejected(str(error)) from error
+    delivery_id, event_type = connector_for(connection).verify_webhook(
+        headers, body, connection.webhook_secret
+    )
     return VerifiedWebhook(delivery_id=delivery_id, event_type=event_type)
 
 

@@ -31,7 +31,7 @@ def webhook_receive(
 ) -> tuple[WebhookDelivery, bool]:
     """Verify and store a delivery; returns it and whether it is new (redeliveries are no-ops).
 
-    Raises WebhookRejected when the signature or timestamp does not verify.
+    Raises WebhookInvalid when the signature or timestamp does not verify.
     """
     verified = kind_handlers(connection.kind).verify_webhook(connection, headers, body)
     kept = {

@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from switchyard.sync.runs import RunRecorder
 
 
-class WebhookRejected(Exception):
-    """A webhook failed verification (signature, timestamp): answered 401, nothing stored."""
-
-
 @dataclass(frozen=True)
 class VerifiedWebhook:
     delivery_id: str

@@ -8,9 +8,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from switchyard.core.exceptions import WebhookInvalid
 from switchyard.sync.inbox import webhook_receive
 from switchyard.sync.models import Connection
-from switchyard.sync.registry import WebhookRejected
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def webhook_endpoint(request: HttpRequest, kind: str, connection_uuid) -> JsonRe
         delivery, created = webhook_receive(
             connection=connection, headers=request.headers, body=request.body
         )
-    except WebhookRejected as rejection:
+    except WebhookInvalid as rejection:
         logger.warning(
             "sync.webhook.rejected", extra={"connection": connection.pk, "reason": str(rejection)}
         )

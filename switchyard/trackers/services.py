@@ -18,7 +18,7 @@ from switchyard.core.exceptions import DomainError, RemoteError, ValidationFaile
 from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import outbox_add
-from switchyard.sync.registry import VerifiedWebhook, WebhookRejected
+from switchyard.sync.registry import VerifiedWebhook
 from switchyard.sync.runs import RunRecorder
 from switchyard.sync.upsert import BatchUpsert, bulk_upsert
 from switchyard.trackers import mappings
@@ -29,7 +29,6 @@ from switchyard.trackers.connectors.base import (
     RemoteTrackerProject,
     StatusNotReachable,
     TicketChange,
-    WebhookInvalid,
 )
 from switchyard.trackers.connectors.registry import connector_for
 from switchyard.trackers.models import (
@@ -293,12 +292,9 @@ def _mark_link_failing(link_id: int, error: str) -> None:
 
 
 def tracker_verify_webhook(connection: Connection, headers, body: bytes) -> VerifiedWebhook:
-    try:
-        delivery_id, event_type = connector_for(connection).verify_webhook(
-            headers, body, connection.webhook_secret
-        )
-    except WebhookInvalid as error:
-        raise WebhookRejected(str(error)) from error
+    delivery_id, event_type = connector_for(connection).verify_webhook(
+        headers, body, connection.webhook_secret
+    )
     return VerifiedWebhook(delivery_id=delivery_id, event_type=event_type)
 
 

@@ -61,10 +61,6 @@ class CommentEvent:
     by_this_integration: bool
 
 
-class WebhookInvalid(Exception):
-    """The webhook did not verify or could not be read."""
-
-
 class MonitoringConnector(Protocol):
     """What Switchyard needs from an error-monitoring service."""
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from switchyard.accounts.tests.factories import AdminFactory
+from switchyard.core.exceptions import WebhookInvalid
 from switchyard.sync import registry
 from switchyard.sync.models import Connection
-from switchyard.sync.registry import KindHandlers, VerifiedWebhook, WebhookRejected
+from switchyard.sync.registry import KindHandlers, VerifiedWebhook
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -45,7 +46,7 @@ class MemoryRemote:
     def verify(self, connection: Connection, headers, body: bytes) -> VerifiedWebhook:
         given = headers.get("X-Test-Signature", "")
         if not hmac.compare_digest(given, sign(connection.webhook_secret, body)):
-            raise WebhookRejected("Bad signature.")
+            raise WebhookInvalid("Bad signature.")
         payload = json.loads(body)
         return VerifiedWebhook(
             delivery_id=headers.get("X-Test-Delivery", ""), event_type=payload["event"]

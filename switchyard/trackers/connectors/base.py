@@ -98,10 +98,6 @@ class TicketEvent:
     by_this_connection: bool = False
 
 
-class WebhookInvalid(Exception):
-    """The webhook did not verify or could not be read."""
-
-
 class StatusNotReachable(Exception):
     """The tracker's workflow offers no way into the wanted category from where the ticket is."""
 

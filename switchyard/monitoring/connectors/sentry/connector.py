@@ -6,14 +6,13 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from switchyard.core.exceptions import RemoteNotFound
+from switchyard.core.exceptions import RemoteNotFound, WebhookInvalid
 from switchyard.monitoring.connectors.base import (
     CommentEvent,
     IssueEvent,
     RemoteComment,
     RemoteIssue,
     RemoteProject,
-    WebhookInvalid,
 )
 from switchyard.monitoring.connectors.sentry import webhooks
 from switchyard.monitoring.connectors.sentry.client import SentryClient

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from switchyard.core.exceptions import WebhookInvalid
 from switchyard.trackers.connectors.base import (
     Capability,
     NewTicket,
@@ -18,7 +19,6 @@ from switchyard.trackers.connectors.base import (
     StatusNotReachable,
     TicketChange,
     TicketEvent,
-    WebhookInvalid,
 )
 from switchyard.trackers.connectors.jira import webhooks
 from switchyard.trackers.connectors.jira.client import UNSET, JiraClient

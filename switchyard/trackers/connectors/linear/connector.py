@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from switchyard.core.exceptions import RemoteNotFound
+from switchyard.core.exceptions import RemoteNotFound, WebhookInvalid
 from switchyard.trackers.connectors.base import (
     Capability,
     NewTicket,
@@ -19,7 +19,6 @@ from switchyard.trackers.connectors.base import (
     StatusNotReachable,
     TicketChange,
     TicketEvent,
-    WebhookInvalid,
 )
 from switchyard.trackers.connectors.linear import webhooks
 from switchyard.trackers.connectors.linear.client import LinearClient
