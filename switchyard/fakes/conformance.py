@@ -1,7 +1,7 @@
 """Check recorded HTTP exchanges against the official OpenAPI specs (openapi-core).
 
-The specs live in ``../shared/specs`` beside the project root (override with
-``SWITCHYARD_SPECS_DIR``). They are large, so each is parsed once per process.
+The specs are the published files, unedited, in ``switchyard/fakes/specs/`` (override the folder
+with ``SWITCHYARD_SPECS_DIR``). They are large, so each is parsed once per process.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BUNDLED_SPECS = Path(__file__).resolve().parent / "specs"
 SPEC_FILES = {
     "jira": "jira-platform-v3.openapi.json",
     "sentry": "sentry-openapi-derefed.json",
@@ -25,7 +25,7 @@ SPEC_FILES = {
 
 
 def specs_dir() -> Path:
-    return Path(os.environ.get("SWITCHYARD_SPECS_DIR", PROJECT_ROOT.parent / "shared" / "specs"))
+    return Path(os.environ.get("SWITCHYARD_SPECS_DIR", BUNDLED_SPECS))
 
 
 def spec_path(kind: str) -> Path:

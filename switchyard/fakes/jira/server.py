@@ -1,6 +1,6 @@
 """FakeJira: a stateful Jira Cloud (REST API v3) for tests, the demo and benchmarks.
 
-Routes follow the official spec (``shared/specs/jira-platform-v3.openapi.json``): the same paths,
+Routes follow the official spec (``switchyard/fakes/specs/jira-platform-v3.openapi.json``): the same paths,
 methods, status codes, pagination (``nextPageToken`` for ``/search/jql``, ``startAt`` elsewhere)
 and ``{"errorMessages": [...], "errors": {...}}`` error bodies.
 """

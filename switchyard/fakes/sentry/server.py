@@ -1,6 +1,6 @@
 """FakeSentry: a stateful fake of Sentry's web API (``/api/0/``) and its integration webhooks.
 
-Faithful to ``shared/specs/sentry-openapi-derefed.json`` for what Switchyard uses: organizations,
+Faithful to ``switchyard/fakes/specs/sentry-openapi-derefed.json`` for what Switchyard uses: organizations,
 projects, the organization issue index (cursor pagination through ``Link`` headers), one issue
 (GET/PUT), the deprecated per-project issue list, plus the private notes endpoint
 (``…/issues/{id}/comments/``), modelled on Sentry's GroupNotesEndpoint. Issues are kept in a dict

@@ -14,15 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from switchyard.fakes.conformance import spec_path
 from switchyard.fakes.linear import FakeLinear
 from switchyard.fakes.linear.state import PRIORITY_LABELS
 from switchyard.trackers.connectors.linear import webhooks
 from switchyard.trackers.connectors.linear.client import LinearClient
 
-pytestmark = pytest.mark.skipif(
-    not spec_path("linear").exists(), reason="Linear's schema is not in ../shared/specs"
-)
 URL = "https://linear.test/graphql"
 ROOT = Path(__file__).resolve().parents[3]
 ISSUES_PAGE = """

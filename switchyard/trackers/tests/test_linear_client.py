@@ -18,14 +18,10 @@ from switchyard.core.exceptions import (
     RemoteUnauthorized,
     RemoteUnavailable,
 )
-from switchyard.fakes.conformance import spec_path
 from switchyard.fakes.linear import FakeLinear
 from switchyard.trackers.connectors.linear.client import LinearClient
 from switchyard.trackers.connectors.linear.mapping import LinearIssue
 
-pytestmark = pytest.mark.skipif(
-    not spec_path("linear").exists(), reason="Linear's schema is not in ../shared/specs"
-)
 URL = "https://linear.test/graphql"
 
 

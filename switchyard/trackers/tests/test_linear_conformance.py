@@ -1,6 +1,6 @@
 """Every document, request, answer and webhook of the Linear client and fake, against Linear's schema.
 
-The schema (``../shared/specs/linear-schema.graphql``) is built once per session. Requests are
+The schema (``switchyard/fakes/specs/linear-schema.graphql``) is built once per session. Requests are
 parsed, validated and have their variables coerced; answers are re-executed over the schema
 with the answer as the root value, which checks every selected field's type and nullability.
 """
@@ -29,14 +29,9 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from switchyard.fakes.conformance import spec_path
 from switchyard.fakes.linear import FakeLinear, linear_schema
 from switchyard.trackers.connectors.linear import queries
 from switchyard.trackers.connectors.linear.client import LinearClient
-
-pytestmark = pytest.mark.skipif(
-    not spec_path("linear").exists(), reason="Linear's schema is not in ../shared/specs"
-)
 
 
 @pytest.fixture(scope="session")
