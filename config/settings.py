@@ -1,7 +1,8 @@
 """Switchyard settings, read from the environment (django-environ).
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL. A `.env` file at the project root is
+TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, WEBHOOK_REPLAY_WINDOW_HOURS,
+SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL. A `.env` file at the project root is
 read when present.
 """
 
@@ -187,6 +188,16 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # Every this many hours a connection's scheduled pull is a full one, reconciling what incremental
 # pulls and webhooks missed.
 SYNC_FULL_PULL_HOURS = env.float("SYNC_FULL_PULL_HOURS", default=24)
+
+# A webhook body seen again on the same connection within this window is a replay and is not
+# applied. Sentry does not sign its timestamp, so the window, not the timestamp check, is what
+# stops a captured body from being sent again; it must stay well above every accepted clock skew
+# (Sentry 5 minutes, Linear 1 minute).
+WEBHOOK_REPLAY_WINDOW_HOURS = env.float("WEBHOOK_REPLAY_WINDOW_HOURS", default=24)
+
+# Connections may point at loopback, private, link-local and other non-global addresses only
+# when this is on (the demo and the tests, whose fake remotes listen on 127.0.0.1).
+ALLOW_PRIVATE_REMOTES = env.bool("SWITCHYARD_ALLOW_PRIVATE_REMOTES", default=False)
 
 LOGGING = {
     "version": 1,

@@ -86,3 +86,7 @@ class RemoteBadResponse(RemoteError):
 
 class WebhookInvalid(Exception):
     """A webhook did not verify (signature, timestamp) or could not be read: answered 401."""
+
+
+class WebhookMalformed(WebhookInvalid):
+    """A webhook whose signature verified but whose body or ids are unusable: answered 400."""

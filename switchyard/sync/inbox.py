@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from switchyard.core.exceptions import WebhookMalformed
 from switchyard.sync.models import Connection, WebhookDelivery
-from switchyard.sync.registry import kind_handlers
+from switchyard.sync.registry import VerifiedWebhook, kind_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -26,28 +31,70 @@ def _enqueue_processing(delivery_id: int) -> None:
     process_webhook_task.enqueue(delivery_id)
 
 
+def _check_readable(verified: VerifiedWebhook, body: bytes) -> None:
+    """Refuse a verified delivery that could never be applied, rather than store and retry it."""
+    for what, value, field in (
+        ("delivery id", verified.delivery_id, "delivery_id"),
+        ("event type", verified.event_type, "event_type"),
+    ):
+        limit = WebhookDelivery._meta.get_field(field).max_length
+        if len(value) > limit:
+            raise WebhookMalformed(f"The {what} is longer than {limit} characters.")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise WebhookMalformed(f"The body is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise WebhookMalformed("The body is not a JSON object.")
+
+
 def webhook_receive(
     *, connection: Connection, headers: Mapping[str, str], body: bytes
 ) -> tuple[WebhookDelivery, bool]:
-    """Verify and store a delivery; returns it and whether it is new (redeliveries are no-ops).
+    """Verify and store a delivery; returns it and whether it is new.
 
-    Raises WebhookInvalid when the signature or timestamp does not verify.
+    A redelivery (same delivery id) and a replay (the same signed body again within the replay
+    window, whatever its delivery id and unsigned headers say) are no-ops. Raises WebhookInvalid
+    when the signature or timestamp does not verify, WebhookMalformed when the verified delivery
+    cannot be read.
     """
     verified = kind_handlers(connection.kind).verify_webhook(connection, headers, body)
+    _check_readable(verified, body)
+    # Every provider here signs the body alone, so its digest identifies the signed content.
+    digest = hashlib.sha256(body).hexdigest()
     kept = {
         name: value
         for name, value in headers.items()
         if name.lower() in KEPT_HEADERS
         or name.lower().endswith(("-event", "-resource", "-delivery"))
     }
+    window = timedelta(hours=settings.WEBHOOK_REPLAY_WINDOW_HOURS)
     try:
         with transaction.atomic():
+            # Receipts for one connection take turns, so two copies of a body cannot both pass.
+            Connection.objects.select_for_update().only("pk").get(pk=connection.pk)
+            earlier = (
+                WebhookDelivery.objects.filter(connection=connection)
+                .filter(
+                    Q(delivery_id=verified.delivery_id)
+                    | Q(content_digest=digest, received_at__gte=timezone.now() - window)
+                )
+                .first()
+            )
+            if earlier is not None:
+                replay = earlier.delivery_id != verified.delivery_id
+                logger.info(
+                    "sync.webhook.replay" if replay else "sync.webhook.duplicate",
+                    extra={"delivery": earlier.pk},
+                )
+                return earlier, False
             delivery = WebhookDelivery.objects.create(
                 connection=connection,
                 delivery_id=verified.delivery_id,
                 event_type=verified.event_type,
                 headers=kept,
                 body=body.decode("utf-8", errors="replace"),
+                content_digest=digest,
             )
     except IntegrityError:
         existing = WebhookDelivery.objects.get(

@@ -189,6 +189,9 @@ class WebhookDelivery(models.Model):
     event_type = models.CharField(max_length=120, blank=True)
     headers = models.JSONField(default=dict)
     body = models.TextField()
+    content_digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the signed body: replays are refused."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -199,6 +202,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-received_at"]
         verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["connection", "content_digest", "received_at"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "delivery_id"], name="webhook_delivery_unique_per_connection"

@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from switchyard.core.exceptions import WebhookInvalid
+from switchyard.core.exceptions import WebhookInvalid, WebhookMalformed
 from switchyard.sync.inbox import webhook_receive
 from switchyard.sync.models import Connection
 
@@ -25,6 +25,11 @@ def webhook_endpoint(request: HttpRequest, kind: str, connection_uuid) -> JsonRe
         delivery, created = webhook_receive(
             connection=connection, headers=request.headers, body=request.body
         )
+    except WebhookMalformed as rejection:
+        logger.warning(
+            "sync.webhook.malformed", extra={"connection": connection.pk, "reason": str(rejection)}
+        )
+        return JsonResponse({"detail": str(rejection)}, status=400)
     except WebhookInvalid as rejection:
         logger.warning(
             "sync.webhook.rejected", extra={"connection": connection.pk, "reason": str(rejection)}

@@ -7,6 +7,7 @@ from django.db.models import Max
 
 from switchyard.core import http
 from switchyard.fakes.sentry import FakeSentry
+from switchyard.monitoring.connectors.sentry.webhooks import sign
 from switchyard.monitoring.models import SentryIssue, SentryProject
 from switchyard.monitoring.tests.conftest import SENTRY_URL
 from switchyard.sync.models import OutboxEntry, SyncCursor, SyncRun, WebhookDelivery
@@ -183,4 +184,80 @@ def test_a_replayed_webhook_with_an_old_timestamp_is_refused(
         headers=headers,
     )
     assert response.status_code == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_captured_body_sent_again_with_fresh_headers_is_not_applied_again(
+    client, fake_sentry, sentry_connection, django_capture_on_commit_callbacks
+):
+    # Sentry signs only the body: the timestamp and Request-ID of a replay can be made fresh.
+    call_command("sync_sentry")
+    issue = SentryIssue.objects.filter(status="unresolved").first()
+    url = f"/api/webhooks/sentry/{sentry_connection.uuid}/"
+    secret = sentry_connection.webhook_secret
+
+    def send(headers, body):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data=body, content_type="application/json", headers=headers)
+
+    fake_sentry.resolve_issue(issue.external_id)
+    captured_headers, captured_body = fake_sentry.build_webhook(
+        "issue.resolved", issue_id=issue.external_id, secret=secret
+    )
+    assert send(captured_headers, captured_body).status_code == 202
+    fake_sentry.unresolve_issue(issue.external_id)
+    assert (
+        send(
+            *fake_sentry.build_webhook(
+                "issue.unresolved", issue_id=issue.external_id, secret=secret
+            )
+        ).status_code
+        == 202
+    )
+    issue.refresh_from_db()
+    assert issue.status == "unresolved"
+
+    replay_headers = {
+        **captured_headers,
+        "Request-ID": "a-brand-new-request-id",
+        "Sentry-Hook-Timestamp": str(int(captured_headers["Sentry-Hook-Timestamp"]) + 60),
+    }
+    response = send(replay_headers, captured_body)
+
+    assert response.status_code == 200
+    assert response.json() == {"delivery": captured_headers["Request-ID"], "status": "duplicate"}
+    issue.refresh_from_db()
+    assert issue.status == "unresolved"
+    assert WebhookDelivery.objects.count() == 2
+    assert not WebhookDelivery.objects.filter(delivery_id="a-brand-new-request-id").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [
+        ({"body": b"<html>not json</html>"}, "The body is not JSON"),
+        ({"Request-ID": "r" * 201}, "The delivery id is longer than 200 characters."),
+        ({"Sentry-Hook-Resource": "i" * 121}, "The event type is longer than 120 characters."),
+    ],
+)
+def test_signed_deliveries_that_cannot_be_read_are_refused_with_400(
+    client, fake_sentry, sentry_connection, change, detail
+):
+    call_command("sync_sentry")
+    headers, body = fake_sentry.build_webhook(
+        "issue.resolved",
+        issue_id=SentryIssue.objects.first().external_id,
+        secret=sentry_connection.webhook_secret,
+    )
+    body = change.pop("body", body)
+    headers = {**headers, **change}
+    headers["Sentry-Hook-Signature"] = sign(body, sentry_connection.webhook_secret)
+    response = client.post(
+        f"/api/webhooks/sentry/{sentry_connection.uuid}/",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(detail)
     assert not WebhookDelivery.objects.exists()

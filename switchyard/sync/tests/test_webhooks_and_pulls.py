@@ -182,3 +182,23 @@ def test_cursors_only_move_forward_and_overlap(remote, connection):
     assert SyncCursor.objects.get().position == now
     assert recorder.since("issues") == now - CURSOR_OVERLAP
     assert RunRecorder(run=run, connection=connection, full=True).since("issues") is None
+
+
+def test_a_body_seen_within_the_replay_window_is_not_stored_again_under_a_new_id(
+    client, remote, connection, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_REPLAY_WINDOW_HOURS = 24
+    payload = {"event": "thing.updated", "id": 7}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(client, connection, payload, delivery="d-1").status_code == 202
+        replay = post_webhook(client, connection, payload, delivery="d-2")
+    assert replay.status_code == 200
+    assert replay.json() == {"delivery": "d-1", "status": "duplicate"}
+    assert len(remote.applied) == 1
+
+    # Past the window the same body is a new delivery (the providers' timestamps bound it).
+    WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(hours=25))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(client, connection, payload, delivery="d-3").status_code == 202
+    assert len(remote.applied) == 2
+    assert post_webhook(client, connection, payload, delivery="d-4").status_code == 200

@@ -17,7 +17,9 @@ from switchyard.fakes.linear import FakeLinear
 from switchyard.fakes.sentry import FakeSentry
 from switchyard.monitoring.models import SentryIssue
 from switchyard.sync.models import Connection, WebhookDelivery
+from switchyard.trackers.connectors.jira import webhooks as jira_webhooks
 from switchyard.trackers.connectors.jira.adf import adf_to_markdown
+from switchyard.trackers.connectors.linear import webhooks as linear_webhooks
 from switchyard.trackers.connectors.registry import CONNECTORS
 from switchyard.trackers.models import TicketLink, TrackerProject
 
@@ -112,6 +114,9 @@ class JiraWorld:
 
     def fresh_delivery_headers(self) -> dict:
         return {"X-Atlassian-Webhook-Identifier": str(uuid.uuid4())}
+
+    def signed_headers(self, body: bytes) -> dict:
+        return {"X-Hub-Signature": jira_webhooks.signature(WEBHOOK_SECRET, body)}
 
     def create_remote_ticket(self, summary: str) -> str:
         return self.fake.create_issue_as_user("PAY", summary, reporter=PERSON)
@@ -215,6 +220,9 @@ class LinearWorld:
 
     def fresh_delivery_headers(self) -> dict:
         return {"Linear-Delivery": str(uuid.uuid4())}
+
+    def signed_headers(self, body: bytes) -> dict:
+        return {"Linear-Signature": linear_webhooks.signature(WEBHOOK_SECRET, body)}
 
     def create_remote_ticket(self, summary: str) -> str:
         return self.fake.create_issue_as_user("PAY", summary, creator=PERSON)

@@ -111,7 +111,8 @@ class SentryConnector:
     ) -> tuple[str, str]:
         if not webhooks.verify_signature(body, headers.get(webhooks.SIGNATURE_HEADER), secret):
             raise WebhookInvalid("Missing or wrong Sentry-Hook-Signature.")
-        # A replayed (validly signed) body carries an old timestamp.
+        # Sentry signs neither the timestamp nor the Request-ID, so this only turns away late
+        # deliveries: a replayed body with a fresh timestamp passes, and the inbox refuses it.
         if not webhooks.timestamp_is_fresh(headers.get(webhooks.TIMESTAMP_HEADER)):
             raise WebhookInvalid("Sentry-Hook-Timestamp is missing or outside the allowed window.")
         resource = headers.get(webhooks.RESOURCE_HEADER) or "unknown"

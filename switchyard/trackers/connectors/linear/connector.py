@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from switchyard.core.exceptions import RemoteNotFound, WebhookInvalid
+from switchyard.core.exceptions import RemoteNotFound, WebhookInvalid, WebhookMalformed
 from switchyard.trackers.connectors.base import (
     Capability,
     NewTicket,
@@ -199,6 +199,8 @@ class LinearConnector:
     ) -> tuple[str, str]:
         try:
             data = webhooks.verify(secret, body, headers.get(webhooks.SIGNATURE_HEADER))
+        except webhooks.MalformedWebhook as error:
+            raise WebhookMalformed(str(error)) from error
         except webhooks.InvalidWebhook as error:
             raise WebhookInvalid(str(error)) from error
         delivery_id = headers.get(webhooks.DELIVERY_HEADER) or hashlib.sha256(body).hexdigest()

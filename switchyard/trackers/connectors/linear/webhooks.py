@@ -37,6 +37,10 @@ class InvalidWebhook(ValueError):
     """A webhook that failed verification or is not shaped as Linear documents."""
 
 
+class MalformedWebhook(InvalidWebhook):
+    """A correctly signed body that is not a JSON object."""
+
+
 @dataclass(frozen=True, slots=True)
 class LinearWebhook:
     """One verified delivery; ``issue`` or ``comment`` is set for those entity types.
@@ -72,9 +76,9 @@ def verify(
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidWebhook(f"Body is not JSON: {exc}") from exc
+        raise MalformedWebhook(f"Body is not JSON: {exc}") from exc
     if not isinstance(data, Mapping):
-        raise InvalidWebhook("Body is not a JSON object.")
+        raise MalformedWebhook("Body is not a JSON object.")
     stamp = data.get("webhookTimestamp")
     if isinstance(stamp, bool) or not isinstance(stamp, int | float):
         raise InvalidWebhook("webhookTimestamp is missing.")
