@@ -39,7 +39,14 @@ def run(command: list, **kwargs) -> None:
 
 
 def serve() -> None:
-    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
+    env = {
+        **os.environ,
+        "DEBUG": os.environ.get("DEBUG", "true"),
+        # The demo's fake remotes listen on 127.0.0.1.
+        "SWITCHYARD_ALLOW_PRIVATE_REMOTES": os.environ.get(
+            "SWITCHYARD_ALLOW_PRIVATE_REMOTES", "true"
+        ),
+    }
     run([PYTHON, "manage.py", "migrate", "--no-input"], env=env)
     run([PYTHON, "manage.py", "seed_demo"], env=env)
     worker = subprocess.Popen([PYTHON, "manage.py", "db_worker"], cwd=ROOT, env=env)

@@ -37,6 +37,7 @@ CHILD_ENV = {
     "SECRET_KEY": "bench-only-secret-key",
     "SWITCHYARD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
     "LOG_LEVEL": "WARNING",
+    "SWITCHYARD_ALLOW_PRIVATE_REMOTES": "true",  # the fake listens on 127.0.0.1
     "DJANGO_SETTINGS_MODULE": "config.settings",
 }
 # The table: title, then the cell of a row of figures (as measure() returns them).

@@ -80,6 +80,10 @@ class RemoteRejected(RemoteError):
         self.field_errors = dict(field_errors or {})
 
 
+class RemoteAddressRefused(RemoteError):
+    """We refused to contact the remote: its address is not public (loopback, private, ...)."""
+
+
 class RemoteBadResponse(RemoteError):
     """The remote answered something we cannot read (malformed JSON, unexpected shape)."""
 

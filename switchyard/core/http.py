@@ -4,6 +4,11 @@ It owns timeouts, the User-Agent, authentication, error mapping and a small, exp
 three attempts with exponential backoff and full jitter, on connection errors, 429 and 502-504,
 honouring ``Retry-After``. Waits longer than ``max_retry_wait`` are not slept here: the error is
 raised so the caller (a task) retries later instead of holding a worker.
+
+Remotes are reached on public addresses only (unless ``ALLOW_PRIVATE_REMOTES`` is set): every
+connection resolves the host itself, refuses it when any address is loopback, private, link-local,
+multicast or reserved, and connects to an address it checked, so a name that resolves elsewhere
+by the time of the request (DNS rebinding) gets no further than one checked at validation.
 """
 
 from __future__ import annotations
@@ -11,17 +16,23 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import email.utils
+import ipaddress
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 import orjson
+from django.conf import settings
 
 from switchyard.core.exceptions import (
+    RemoteAddressRefused,
     RemoteBadResponse,
     RemoteError,
     RemoteNotFound,
@@ -58,6 +69,78 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 def pause(seconds: float) -> None:
     """Wait between retries (a seam: tests replace it so that nothing really waits)."""
     time.sleep(seconds)
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address a host name stands for (a seam: tests replace it)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def is_public(address: str) -> bool:
+    """Whether an IP address is globally routable unicast (not loopback, private, link-local, ...)."""
+    ip = ipaddress.ip_address(address.partition("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address carried inside IPv6 reaches that IPv4 address.
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is not None and not is_public(str(embedded)):
+            return False
+    return ip.is_global and not ip.is_multicast
+
+
+def private_remotes_allowed() -> bool:
+    return settings.configured and settings.ALLOW_PRIVATE_REMOTES
+
+
+def _refusal(host: str) -> str:
+    return (
+        f"{host} is not a public address: loopback, private, link-local, multicast and reserved "
+        "addresses are refused."
+    )
+
+
+def address_refusal(url: str) -> str | None:
+    """Why a remote at ``url`` may not be contacted, or None.
+
+    A host that does not resolve now is not refused here: every request checks it again.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter an http or https URL with a host."
+    if private_remotes_allowed():
+        return None
+    try:
+        addresses = resolve(parts.hostname, 443)
+    except (OSError, UnicodeError):
+        return None
+    if all(is_public(address) for address in addresses):
+        return None
+    return _refusal(parts.hostname)
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Resolves each host itself and connects only to addresses it checked."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"{host} could not be resolved: {exc}") from exc
+        if not addresses or not all(is_public(address) for address in addresses):
+            raise RemoteAddressRefused(_refusal(host))
+        for address in addresses[:-1]:
+            with contextlib.suppress(httpcore.ConnectError):
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+        return super().connect_tcp(addresses[-1], port, timeout, local_address, socket_options)
+
+
+class PublicOnlyTransport(httpx.HTTPTransport):
+    """httpx's transport, connecting to public addresses only (TLS still checks the host name)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # httpx takes no network backend; its connection pool does, and only opens connections.
+        self._pool._network_backend = _PublicOnlyBackend()
 
 
 _mounted: dict[str, httpx.BaseTransport] = {}
@@ -121,7 +204,9 @@ class RemoteClient:
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
-            transport=transport or mounted_transport(self.base_url),
+            transport=transport
+            or mounted_transport(self.base_url)
+            or (None if private_remotes_allowed() else PublicOnlyTransport()),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             auth=self.auth(),
         )

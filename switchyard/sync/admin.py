@@ -43,9 +43,18 @@ class ConnectionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        stored = Connection.objects.get(pk=self.instance.pk) if self.instance.pk else None
+        if cleaned.get("base_url"):
+            errors = services.connection_target_errors(
+                base_url=cleaned["base_url"],
+                previous_base_url=stored.base_url if stored else None,
+                token_entered=bool(cleaned.get("api_token")),
+            )
+            for name, messages in errors.items():
+                self.add_error(name, messages)
         for name in ("api_token", "webhook_secret"):
-            if not cleaned.get(name) and self.instance.pk:
-                cleaned[name] = getattr(Connection.objects.get(pk=self.instance.pk), name)
+            if not cleaned.get(name) and stored:
+                cleaned[name] = getattr(stored, name)
         return cleaned
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
 from switchyard.core.exceptions import ValidationFailed
+from switchyard.core.http import address_refusal
 from switchyard.sync.models import Connection, ConnectionKind, SyncRun
 from switchyard.sync.scheduler import enqueue_pull
 
@@ -25,7 +27,35 @@ DEFAULT_BASE_URLS = {
 MIN_SYNC_INTERVAL = timedelta(minutes=1)
 
 
-def _validate(connection: Connection) -> None:
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def connection_target_errors(
+    *, base_url: str, previous_base_url: str | None, token_entered: bool
+) -> dict[str, list[str]]:
+    """What is wrong with sending a connection's token to ``base_url`` (field -> messages).
+
+    The base URL must reach a public address; and a stored token goes only to the scheme, host
+    and port it was entered for: pointing the connection elsewhere needs the token again.
+    """
+    errors = {}
+    if refusal := address_refusal(base_url):
+        errors["base_url"] = [refusal]
+    moved = previous_base_url is not None and _origin(base_url) != _origin(previous_base_url)
+    if moved and not token_entered:
+        errors["api_token"] = ["Enter the token again: the base URL points at another host."]
+    return errors
+
+
+def _validate(
+    connection: Connection, *, previous_base_url: str | None = None, token_entered: bool = True
+) -> None:
     errors = {
         name: [f"This field is required for a {connection.get_kind_display()} connection."]
         for name in REQUIRED_FIELDS[connection.kind]
@@ -33,6 +63,14 @@ def _validate(connection: Connection) -> None:
     }
     if not connection.base_url:
         errors["base_url"] = ["This field is required."]
+    else:
+        errors.update(
+            connection_target_errors(
+                base_url=connection.base_url,
+                previous_base_url=previous_base_url,
+                token_entered=token_entered,
+            )
+        )
     if connection.sync_interval < MIN_SYNC_INTERVAL:
         errors["sync_interval_minutes"] = ["Ensure this value is at least 1."]
     clash = Connection.objects.filter(
@@ -57,15 +95,20 @@ def connection_create(*, organization: Organization, kind: str, name: str, **fie
 
 @transaction.atomic
 def connection_update(*, connection: Connection, **fields) -> Connection:
-    """Change a connection; blank secrets in ``fields`` keep the stored ones."""
+    """Change a connection; blank secrets in ``fields`` keep the stored ones (on the same host)."""
     for name in ("api_token", "webhook_secret"):
         if name in fields and not fields[name]:
             fields.pop(name)
+    previous_base_url = connection.base_url
     for name, value in fields.items():
         setattr(connection, name, value)
     if fields.get("api_token"):
         connection.consecutive_failures = 0
-    _validate(connection)
+    _validate(
+        connection,
+        previous_base_url=previous_base_url,
+        token_entered=bool(fields.get("api_token")),
+    )
     connection.save()
     return connection
 

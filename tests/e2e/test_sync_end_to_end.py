@@ -239,6 +239,7 @@ def processes(tmp_path: Path, database_url: str) -> Iterator[Processes]:
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SWITCHYARD_ALLOW_PRIVATE_REMOTES": "true",  # the fake Sentry listens on 127.0.0.1
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
     }
