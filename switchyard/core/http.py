@@ -21,7 +21,7 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -89,6 +89,7 @@ def is_public(address: str) -> bool:
 
 
 def private_remotes_allowed() -> bool:
+    """Whether the settings let connections reach non-public addresses (demo, tests)."""
     return settings.configured and settings.ALLOW_PRIVATE_REMOTES
 
 
@@ -121,7 +122,14 @@ def address_refusal(url: str) -> str | None:
 class _PublicOnlyBackend(httpcore.SyncBackend):
     """Resolves each host itself and connects only to addresses it checked."""
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
         try:
             addresses = resolve(host, port)
         except (OSError, UnicodeError) as exc:

@@ -316,7 +316,14 @@ def test_changes_travel_both_ways(
         processes, webhook_url=connection["webhook_url"], webhook_secret=WEBHOOK_SECRET
     )
     connection_path = f"/api/connections/{connection['id']}/"
-    expect(api.patch(connection_path, json={"base_url": fake_url, "sync_enabled": True}), 200)
+    # A new host needs the token again: a stored token never follows the URL elsewhere.
+    expect(
+        api.patch(
+            connection_path,
+            json={"base_url": fake_url, "api_token": DEFAULT_TOKEN, "sync_enabled": True},
+        ),
+        200,
+    )
     mine = {"connection": connection["id"]}
 
     def issue(pk: int) -> dict[str, Any]:
