@@ -55,7 +55,7 @@ def local_server() -> Iterator[tuple[str, list[str]]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            asked.append(self.path)
+            asked.append(f"{self.headers['Host']}{self.path}")
             self.send_response(418)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -184,6 +184,29 @@ def test_a_name_that_resolves_elsewhere_at_request_time_is_refused_then(
     assert result["ok"] is False
     assert result["detail"].startswith("rebind.example is not a public address")
     assert asked == []
+
+
+def test_the_transport_connects_to_the_address_it_checked(
+    client_for, admin, private_refused, monkeypatch, local_server
+):
+    # Let the test's loopback server count as public: the request must reach the address that
+    # was resolved and checked, under the host name it was made for.
+    port, asked = local_server
+    monkeypatch.setattr(http, "resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(http, "is_public", lambda address: address == "127.0.0.1")
+    connection = Connection.objects.create(
+        organization=admin.organization,
+        kind="sentry",
+        name="Sentry",
+        base_url=f"http://sentry.acme.example:{port}",
+        remote_organization="acme",
+        api_token="t",
+    )
+
+    result = client_for(admin).post(f"/api/connections/{connection.pk}/test/").json()
+
+    assert result["ok"] is False and "418" in result["detail"]
+    assert asked and all(line.startswith(f"sentry.acme.example:{port}/") for line in asked)
 
 
 def test_a_new_host_needs_the_token_again_and_never_gets_the_old_one(
