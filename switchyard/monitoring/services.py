@@ -371,21 +371,21 @@ def deliver_assign(entry: OutboxEntry) -> dict:
     remote = connector_for(entry.connection).assign(
         issue.external_id, entry.payload["email"] or None
     )
-    return {"assignee": remote.assignee_email}
+    return {"assignee": entry.payload["email"] if remote is None else remote.assignee_email}
 
 
 def deliver_set_status(entry: OutboxEntry) -> dict:
     if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     remote = connector_for(entry.connection).set_status(issue.external_id, entry.payload["status"])
-    return {"status": remote.status}
+    return {"status": entry.payload["status"] if remote is None else remote.status}
 
 
 def deliver_comment(entry: OutboxEntry) -> dict:
     if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     comment = connector_for(entry.connection).add_comment(issue.external_id, entry.payload["text"])
-    return {"comment": comment.external_id}
+    return {"comment": "" if comment is None else comment.external_id}
 
 
 def sentry_test_connection(connection: Connection) -> str:
