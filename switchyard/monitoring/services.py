@@ -177,14 +177,17 @@ def _store_issues(
     stored = [
         issue for issue in page if issue.project_external_id in project_ids and issue.last_seen
     ]
-    # A status changed here but not yet delivered to Sentry must not be overwritten by Sentry's
-    # older value: those issues keep their local status until the outbox has delivered it.
+    # A status or assignee changed here but not yet delivered to Sentry must not be overwritten
+    # by Sentry's older value: that field keeps its local value until the outbox has delivered
+    # it. Only a pending change of the same field holds back what the pull brings in (a failed
+    # note does not freeze the status).
     waiting = set(
         OutboxEntry.objects.filter(
             connection=connection,
             status__in=UNDELIVERED,
+            operation__in=(SET_STATUS, ASSIGN),
             ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
-        ).values_list("ordering_key", flat=True)
+        ).values_list("ordering_key", "operation")
     )
     rows = [_issue_row(connection, i, project_ids[i.project_external_id]) for i in stored]
     upsert = BatchUpsert(
@@ -194,8 +197,11 @@ def _store_issues(
     for row in rows:
         if current := upsert.stored(row):
             before[row.external_id] = (current["status"], current["assignee_email"])
-            if issue_ordering_key(row.external_id) in waiting:
-                row.status, row.assignee_email = before[row.external_id]
+            key = issue_ordering_key(row.external_id)
+            if (key, SET_STATUS) in waiting:
+                row.status = current["status"]
+            if (key, ASSIGN) in waiting:
+                row.assignee_email = current["assignee_email"]
     counts = upsert.write()
     if recorder is not None:
         recorder.count_upsert(SentryIssue, counts, failed=len(page) - len(stored))

@@ -6,10 +6,13 @@ from django.core.management.base import CommandError
 from django.db.models import Max
 
 from switchyard.core import http
+from switchyard.fakes.base import Fault
 from switchyard.fakes.sentry import FakeSentry
 from switchyard.monitoring.models import SentryIssue, SentryProject
+from switchyard.monitoring.services import sentry_issue_comment, sentry_issue_set_status
 from switchyard.monitoring.tests.conftest import SENTRY_URL, only_sentry
 from switchyard.sync.models import OutboxEntry, SyncCursor, SyncRun, WebhookDelivery
+from switchyard.sync.outbox import outbox_dismiss
 from switchyard.sync.scheduler import schedule_due_work
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +204,77 @@ def test_a_replayed_webhook_with_an_old_timestamp_is_refused(
     )
     assert response.status_code == 401
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_refused_listing_is_stored_with_the_remotes_field_errors_and_a_dry_run_fails(
+    fake_sentry, sentry_connection, capsys
+):
+    refusal = {"detail": [{"loc": ["query", "sort"], "msg": "Input should be 'last_seen'"}]}
+    fake_sentry.fail_next(422, path=r"/organizations/acme/issues/$", body=refusal)
+    with pytest.raises(CommandError):
+        call_command("sync_sentry", "--dry-run")
+    err = capsys.readouterr().err
+    assert "dry run failed: The request was refused (422)." in err
+    assert "Fields: sort: Input should be 'last_seen'" in err
+
+    fake_sentry.fail_next(422, path=r"/organizations/acme/issues/$", body=refusal)
+    with pytest.raises(CommandError):
+        call_command("sync_sentry")
+    run = SyncRun.objects.get()
+    assert run.status == "failed" and "sort: Input should be 'last_seen'" in run.error
+    sentry_connection.refresh_from_db()
+    assert "sort: Input should be 'last_seen'" in sentry_connection.last_error
+
+
+def test_refused_notes_are_reported_as_such_and_never_disable_the_connection(
+    fake_sentry, sentry_connection, django_capture_on_commit_callbacks
+):
+    call_command("sync_sentry")
+    issues = SentryIssue.objects.filter(status="unresolved")[:3]
+    html = "<!DOCTYPE html><html><head><title>403 Forbidden</title></head></html>"
+    for n, issue in enumerate(issues):
+        fake_sentry._add_fault(
+            Fault(
+                "status",
+                1,
+                403,
+                {"Content-Type": "text/html"},
+                html.encode(),
+                path_pattern="/comments/$",
+            )
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            sentry_issue_comment(issue=issue, text=f"Tracked in PAY-{n}")
+
+    failed = OutboxEntry.objects.filter(operation="sentry.add_comment")
+    assert [e.status for e in failed] == ["failed"] * 3
+    assert failed[0].last_error.startswith("Permission or route refused (403)")
+    assert "an HTML page (403 Forbidden), not an API answer" in failed[0].last_error
+    sentry_connection.refresh_from_db()
+    assert sentry_connection.sync_enabled and sentry_connection.consecutive_failures == 3
+    assert "The token was refused" not in sentry_connection.last_error
+
+
+def test_a_failed_note_does_not_freeze_the_status_a_pull_brings_in(
+    fake_sentry, sentry_connection, django_capture_on_commit_callbacks
+):
+    call_command("sync_sentry")
+    issue = SentryIssue.objects.filter(status="unresolved").first()
+    fake_sentry.fail_next(400, path=r"/comments/$", body={"detail": "refused"})
+    with django_capture_on_commit_callbacks(execute=True):
+        sentry_issue_comment(issue=issue, text="Tracked in PAY-1")
+        sentry_issue_set_status(issue=issue, status="resolved")
+    assert OutboxEntry.objects.get(operation="sentry.add_comment").status == "failed"
+    # The status change waits behind the failed note; a pending change of the status itself
+    # keeps the local value, ...
+    assert OutboxEntry.objects.get(operation="sentry.set_status").status == "pending"
+    call_command("sync_sentry", "--force")
+    issue.refresh_from_db()
+    assert issue.status == "resolved"
+
+    # ... but once that change is dismissed, only the failed note is left: Sentry's status wins.
+    outbox_dismiss(entry=OutboxEntry.objects.get(operation="sentry.set_status"))
+    fake_sentry.regress_issue(issue.external_id)
+    call_command("sync_sentry", "--force")
+    issue.refresh_from_db()
+    assert issue.status == "unresolved"
