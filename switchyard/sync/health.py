@@ -84,11 +84,11 @@ def _kind_of_failure(error: RemoteError) -> str:
     if isinstance(error, RemoteRejected):
         return f"The request was refused{status}."
     if isinstance(error, RemoteRateLimited):
-        return f"Rate limited{status}: it will be tried again later."
+        return f"Rate limited{status}."
     if isinstance(error, RemoteTimeout):
-        return "The remote did not answer in time: it will be tried again."
+        return "The remote did not answer in time."
     if isinstance(error, RemoteUnavailable):
-        return f"The remote failed{status}: it will be tried again."
+        return f"The remote failed{status}."
     if isinstance(error, RemoteBadResponse):
         return "The remote's answer could not be read."
     return f"The remote answered an error{status}."
