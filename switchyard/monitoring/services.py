@@ -336,11 +336,15 @@ def sentry_issue_set_status(
 def sentry_issue_comment(
     *, issue: SentryIssue, text: str, origin: Connection | None = None
 ) -> None:
-    """Leave a note on the Sentry issue (through the outbox)."""
+    """Leave a note on the Sentry issue (through the outbox).
+
+    Notes keep their own order, apart from the issue's status and assignee: a note the server
+    refuses must not hold back a status change behind it.
+    """
     outbox_add(
         connection=issue.connection,
         operation_name=ADD_COMMENT,
-        ordering_key=issue_ordering_key(issue.external_id),
+        ordering_key=f"{issue_ordering_key(issue.external_id)}:notes",
         payload={"issue": issue.pk, "text": text},
         origin=origin,
     )
