@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run Switchyard with nothing but Python 3.11+.
 
-python3 dev.py serve   # venv + pinned deps, migrate, demo data, server and worker on :8000
+python3 dev.py serve [ADDRESS]  # venv + pinned deps, migrate, demo data; web server, worker, scheduler (127.0.0.1:8000)
 python3 dev.py test    # venv + pinned deps, the whole test suite (extra args go to pytest)
 """
 
@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -38,7 +39,17 @@ def run(command: list, **kwargs) -> None:
     subprocess.run([str(part) for part in command], cwd=ROOT, check=True, **kwargs)
 
 
-def serve() -> None:
+def services(address: str) -> dict[str, list]:
+    """The processes `serve` runs: the web server, a task worker and the sync scheduler."""
+    return {
+        "web": [PYTHON, "manage.py", "runserver", address],
+        "worker": [PYTHON, "manage.py", "db_worker"],
+        "scheduler": [PYTHON, "manage.py", "sync_scheduler"],
+    }
+
+
+def serve(address: str = "127.0.0.1:8000") -> None:
+    """Migrate, load the demo data, then run every service until Ctrl-C or until one of them stops."""
     env = {
         **os.environ,
         "DEBUG": os.environ.get("DEBUG", "true"),
@@ -49,17 +60,28 @@ def serve() -> None:
     }
     run([PYTHON, "manage.py", "migrate", "--no-input"], env=env)
     run([PYTHON, "manage.py", "seed_demo"], env=env)
-    worker = subprocess.Popen([PYTHON, "manage.py", "db_worker"], cwd=ROOT, env=env)
+    children = {
+        name: subprocess.Popen([str(part) for part in argv], cwd=ROOT, env=env)
+        for name, argv in services(address).items()
+    }
+    print(
+        f"Switchyard on http://{address} (API docs: /api/docs/, admin: /admin/), "
+        f"with {', '.join(children)}",
+        flush=True,
+    )
     try:
-        print(
-            "Switchyard on http://127.0.0.1:8000 (API docs: /api/docs/, admin: /admin/)", flush=True
-        )
-        run([PYTHON, "manage.py", "runserver", "127.0.0.1:8000"], env=env)
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(0.5)
+        stopped = [name for name, child in children.items() if child.poll() is not None]
+        print(f"{', '.join(stopped)} stopped; stopping the rest", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.terminate()
-        worker.wait()
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            child.wait()
 
 
 def test(args: list[str]) -> int:
@@ -72,7 +94,7 @@ def main() -> int:
         return 2
     ensure_environment()
     if sys.argv[1] == "serve":
-        serve()
+        serve(*sys.argv[2:3])
         return 0
     return test(sys.argv[2:])
 

@@ -1,15 +1,20 @@
 """The event bus: domain services publish typed events; subscribers in higher apps react.
 
-Events are delivered after the publishing transaction commits (never for a rolled-back change).
-Subscribers should be quick: record follow-up work (an outbox entry, a task) and return.
+Delivery is durable. ``publish`` records one delivery per subscriber through the store that the
+sync engine registers at start-up (``use_store``), inside the publishing transaction: a rolled-back
+change publishes nothing, and a committed one cannot lose its follow-up work. The store runs each
+delivery after commit (``run_subscriber``) and retries it with backoff when the subscriber raises.
+Events are frozen dataclasses of plain JSON values; subscribers should be quick and idempotent (a
+retry runs them again): record follow-up work (an outbox entry, a task) and return.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 
@@ -18,19 +23,46 @@ logger = logging.getLogger(__name__)
 _subscribers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
 
 
+class EventStore(Protocol):
+    def __call__(self, *, subscriber: str, event_type: str, payload: dict[str, Any]) -> None:
+        """Record one delivery in the current transaction; run it after commit."""
+
+
+_store: EventStore | None = None
+
+
+def use_store(store: EventStore) -> None:
+    """Where deliveries are recorded (the sync engine registers its table at start-up)."""
+    global _store
+    _store = store
+
+
 def subscribe(event_type: type, handler: Callable[[Any], None]) -> None:
     if handler not in _subscribers[event_type]:
         _subscribers[event_type].append(handler)
 
 
 def publish(event: Any) -> None:
-    """Hand ``event`` to its subscribers once the current transaction commits."""
-    handlers = list(_subscribers.get(type(event), ()))
-    if handlers:
-        transaction.on_commit(lambda: _deliver(event, handlers), robust=False)
-
-
-def _deliver(event: Any, handlers: list[Callable[[Any], None]]) -> None:
+    """Record a delivery of ``event`` to each of its subscribers, to run once this commits."""
+    handlers = _subscribers.get(type(event), ())
+    if not handlers:
+        return
+    if _store is None:
+        raise RuntimeError("No event store registered: is switchyard.sync installed?")
+    payload = dataclasses.asdict(event)
     for handler in handlers:
-        with transaction.atomic():
-            handler(event)
+        _store(subscriber=_name(handler), event_type=_name(type(event)), payload=payload)
+
+
+def run_subscriber(*, subscriber: str, event_type: str, payload: dict[str, Any]) -> None:
+    """Run one recorded delivery in its own transaction; raises whatever the subscriber raises."""
+    event_class = next((cls for cls in _subscribers if _name(cls) == event_type), None)
+    handler = next((h for h in _subscribers.get(event_class, ()) if _name(h) == subscriber), None)
+    if handler is None:
+        raise LookupError(f"{subscriber} no longer subscribes to {event_type}")
+    with transaction.atomic():
+        handler(event_class(**payload))
+
+
+def _name(thing: Any) -> str:
+    return f"{thing.__module__}.{thing.__qualname__}"

@@ -44,11 +44,15 @@ class RemoteError(Exception):
 
 
 class RemoteUnauthorized(RemoteError):
-    """The credentials were refused (401/403)."""
+    """The credentials were refused (401): the only failure that says the token is bad."""
+
+
+class RemoteForbidden(RemoteError):
+    """The token is known but may not do this, or the route is refused (403)."""
 
 
 class RemoteNotFound(RemoteError):
-    """The remote object or endpoint does not exist (404)."""
+    """The remote object or route does not exist (404), or the route takes no such method (405)."""
 
 
 class RemoteRateLimited(RemoteError):

@@ -35,6 +35,7 @@ from switchyard.core.exceptions import (
     RemoteAddressRefused,
     RemoteBadResponse,
     RemoteError,
+    RemoteForbidden,
     RemoteNotFound,
     RemoteRateLimited,
     RemoteRejected,
@@ -42,6 +43,7 @@ from switchyard.core.exceptions import (
     RemoteUnauthorized,
     RemoteUnavailable,
 )
+from switchyard.core.remote_answers import remote_message
 
 USER_AGENT = "Switchyard/1.0 (+https://github.com/switchyard)"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -232,9 +234,14 @@ class RemoteClient:
             return None
         body = response.text
         what = f"{self.kind} answered {status} to {response.request.method} {response.request.url.path}"
-        if status in (401, 403):
+        if said := remote_message(response):
+            what = f"{what}: {said}"
+        # Only a 401 says the token is bad; a 403 is a missing scope or a refused route.
+        if status == 401:
             return RemoteUnauthorized(what, status=status, body=body)
-        if status == 404:
+        if status == 403:
+            return RemoteForbidden(what, status=status, body=body)
+        if status in (404, 405):
             return RemoteNotFound(what, status=status, body=body)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))

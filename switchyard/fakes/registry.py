@@ -9,6 +9,8 @@ FAKES = {
 }
 
 
-def fake_class(kind: str):
+def fake_class(kind: str, profile: str | None = None):
+    """The fake of a kind; ``profile`` picks a behaviour profile of the fake Sentry."""
     module_name, _, class_name = FAKES[kind].partition(":")
-    return getattr(import_module(module_name), class_name)
+    module = import_module(module_name)
+    return module.PROFILES[profile] if profile else getattr(module, class_name)

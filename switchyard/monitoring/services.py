@@ -177,14 +177,17 @@ def _store_issues(
     stored = [
         issue for issue in page if issue.project_external_id in project_ids and issue.last_seen
     ]
-    # A status changed here but not yet delivered to Sentry must not be overwritten by Sentry's
-    # older value: those issues keep their local status until the outbox has delivered it.
+    # A status or assignee changed here but not yet delivered to Sentry must not be overwritten
+    # by Sentry's older value: that field keeps its local value until the outbox has delivered
+    # it. Only a pending change of the same field holds back what the pull brings in (a failed
+    # note does not freeze the status).
     waiting = set(
         OutboxEntry.objects.filter(
             connection=connection,
             status__in=UNDELIVERED,
+            operation__in=(SET_STATUS, ASSIGN),
             ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
-        ).values_list("ordering_key", flat=True)
+        ).values_list("ordering_key", "operation")
     )
     rows = [_issue_row(connection, i, project_ids[i.project_external_id]) for i in stored]
     upsert = BatchUpsert(
@@ -194,8 +197,11 @@ def _store_issues(
     for row in rows:
         if current := upsert.stored(row):
             before[row.external_id] = (current["status"], current["assignee_email"])
-            if issue_ordering_key(row.external_id) in waiting:
-                row.status, row.assignee_email = before[row.external_id]
+            key = issue_ordering_key(row.external_id)
+            if (key, SET_STATUS) in waiting:
+                row.status = current["status"]
+            if (key, ASSIGN) in waiting:
+                row.assignee_email = current["assignee_email"]
     counts = upsert.write()
     if recorder is not None:
         recorder.count_upsert(SentryIssue, counts, failed=len(page) - len(stored))
@@ -330,11 +336,15 @@ def sentry_issue_set_status(
 def sentry_issue_comment(
     *, issue: SentryIssue, text: str, origin: Connection | None = None
 ) -> None:
-    """Leave a note on the Sentry issue (through the outbox)."""
+    """Leave a note on the Sentry issue (through the outbox).
+
+    Notes keep their own order, apart from the issue's status and assignee: a note the server
+    refuses must not hold back a status change behind it.
+    """
     outbox_add(
         connection=issue.connection,
         operation_name=ADD_COMMENT,
-        ordering_key=issue_ordering_key(issue.external_id),
+        ordering_key=f"{issue_ordering_key(issue.external_id)}:notes",
         payload={"issue": issue.pk, "text": text},
         origin=origin,
     )
@@ -371,21 +381,21 @@ def deliver_assign(entry: OutboxEntry) -> dict:
     remote = connector_for(entry.connection).assign(
         issue.external_id, entry.payload["email"] or None
     )
-    return {"assignee": remote.assignee_email}
+    return {"assignee": entry.payload["email"] if remote is None else remote.assignee_email}
 
 
 def deliver_set_status(entry: OutboxEntry) -> dict:
     if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     remote = connector_for(entry.connection).set_status(issue.external_id, entry.payload["status"])
-    return {"status": remote.status}
+    return {"status": entry.payload["status"] if remote is None else remote.status}
 
 
 def deliver_comment(entry: OutboxEntry) -> dict:
     if (issue := _entry_issue(entry)) is None:
         return {"skipped": "issue deleted"}
     comment = connector_for(entry.connection).add_comment(issue.external_id, entry.payload["text"])
-    return {"comment": comment.external_id}
+    return {"comment": "" if comment is None else comment.external_id}
 
 
 def sentry_test_connection(connection: Connection) -> str:

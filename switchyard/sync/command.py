@@ -61,6 +61,10 @@ class SyncCommand(BaseCommand):
                 continue
             if options["dry_run"]:
                 report = runs.connection_pull_dry_run(connection=connection)
+                if report.status == SyncRun.Status.FAILED:
+                    failures += 1
+                    self.stderr.write(f"{label}: dry run failed: {report.error}")
+                    continue
                 self.stdout.write(
                     f"{label}: would create {report.created}, update {report.updated}, "
                     f"leave {report.unchanged} unchanged (dry run: nothing written)"

@@ -211,3 +211,34 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} {self.event_type or 'webhook'} {self.delivery_id}"
+
+
+class EventDelivery(models.Model):
+    """One event to hand to one subscriber, stored with the change that published it.
+
+    Delivered rows are deleted; a row that stays is waiting for its (next) attempt, or failed
+    past the retry limit with ``last_error`` saying why.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        IN_FLIGHT = "in_flight", "Being delivered"
+        FAILED = "failed", "Failed"
+
+    subscriber = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=200)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "event deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.subscriber} ({self.get_status_display()})"

@@ -1,4 +1,4 @@
-"""The scheduler: enqueues due pulls, due outbox deliveries and webhooks left behind.
+"""The scheduler: enqueues due pulls, due outbox deliveries, event retries and webhooks left behind.
 
 Run it as ``manage.py sync_scheduler`` (one is enough; several are safe: each due pull is claimed
 with a conditional update before it is enqueued).
@@ -16,6 +16,7 @@ from django.utils import timezone
 from switchyard.sync.inbox import webhook_due_ids
 from switchyard.sync.models import Connection, SyncRun
 from switchyard.sync.outbox import outbox_due_ids
+from switchyard.sync.subscribers import event_due_ids
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ScheduledWork:
     pulls: int
     deliveries: int
     webhooks: int
+    events: int
 
 
 def full_pull_every() -> timedelta:
@@ -63,7 +65,11 @@ def enqueue_pull(*, connection: Connection, trigger: str, full: bool = False) ->
 
 def schedule_due_work() -> ScheduledWork:
     """One scheduler tick."""
-    from switchyard.sync.tasks import deliver_outbox_entry_task, process_webhook_task
+    from switchyard.sync.tasks import (
+        deliver_event_task,
+        deliver_outbox_entry_task,
+        process_webhook_task,
+    )
 
     pulls = 0
     for connection in due_connections():
@@ -85,4 +91,9 @@ def schedule_due_work() -> ScheduledWork:
     webhooks = webhook_due_ids()
     for delivery_id in webhooks:
         process_webhook_task.enqueue(delivery_id)
-    return ScheduledWork(pulls=pulls, deliveries=len(deliveries), webhooks=len(webhooks))
+    due_events = event_due_ids()
+    for delivery_id in due_events:
+        deliver_event_task.enqueue(delivery_id)
+    return ScheduledWork(
+        pulls=pulls, deliveries=len(deliveries), webhooks=len(webhooks), events=len(due_events)
+    )

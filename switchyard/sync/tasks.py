@@ -6,7 +6,7 @@ import logging
 
 from django_tasks import task
 
-from switchyard.sync import inbox, outbox, runs
+from switchyard.sync import inbox, outbox, runs, subscribers
 from switchyard.sync.models import Connection
 
 logger = logging.getLogger(__name__)
@@ -34,3 +34,9 @@ def deliver_outbox_entry_task(entry_id: int) -> str:
 def process_webhook_task(delivery_id: int) -> str:
     delivery = inbox.webhook_process(delivery_id=delivery_id)
     return delivery.status if delivery else "not due"
+
+
+@task()
+def deliver_event_task(delivery_id: int) -> str:
+    delivery = subscribers.event_deliver(delivery_id=delivery_id)
+    return "delivered or not due" if delivery is None else delivery.status

@@ -59,7 +59,7 @@ def date_window(
     elif start or end:
         if not (start and end):
             raise BadRequest({"detail": "start and end are both required"})
-        lower, upper = _parse_date(start), _parse_date(end)
+        lower, upper = parse_date(start), parse_date(end)
         predicates.append(lambda i: i.last_seen <= upper)
     if lower is not None:
         predicates.append(lambda i: i.last_seen >= lower)
@@ -67,7 +67,7 @@ def date_window(
     return floor
 
 
-def _parse_date(value: str) -> int:
+def parse_date(value: str) -> int:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -80,8 +80,8 @@ def _parse_date(value: str) -> int:
 def _split_comparison(value: str) -> tuple[str, int]:
     for op in (">=", "<=", ">", "<"):
         if value.startswith(op):
-            return op, _parse_date(value[len(op) :])
-    return "=", _parse_date(value)
+            return op, parse_date(value[len(op) :])
+    return "=", parse_date(value)
 
 
 def _compare(attr: str, op: str, bound: int) -> Callable[[Issue], bool]:

@@ -25,7 +25,14 @@ from switchyard.fakes.base import (
     route,
 )
 from switchyard.fakes.sentry import seed as data
-from switchyard.fakes.sentry.model import ISSUE_STATUSES, SUBSTATUSES, BadRequest, Org, millis
+from switchyard.fakes.sentry.model import (
+    ISSUE_STATUSES,
+    SUBSTATUSES,
+    BadRequest,
+    Issue,
+    Org,
+    millis,
+)
 from switchyard.fakes.sentry.paging import (
     Cursor,
     keyed_page,
@@ -54,6 +61,7 @@ class FakeSentry(SentryState, SentryWebhooks, SentrySerializers, FakeServer):
     """A stateful fake Sentry: organizations, members, projects, issues and notes."""
 
     name: ClassVar[str] = "sentry"
+    profile: ClassVar[str] = "sentry"  # see PROFILES in switchyard.fakes.sentry
 
     def __init__(
         self,
@@ -241,13 +249,33 @@ class FakeSentry(SentryState, SentryWebhooks, SentrySerializers, FakeServer):
             issue.priority = changes["priority"]
         return json_response(self._issue_json(issue))
 
+    # Sentry serves every issue route twice: under /organizations/{org}/issues/ and /issues/.
+    @route("GET", r"/api/0/issues/(?P<issue_id>[^/]+)/(?:comments|notes)/")
+    def list_issue_notes(self, request: FakeRequest, issue_id: str) -> FakeResponse:
+        issue = self._org_issue(self._issue_org(issue_id), issue_id)
+        return self.not_found(request) if issue is None else self._notes_page(request, issue)
+
+    @route("POST", r"/api/0/issues/(?P<issue_id>[^/]+)/(?:comments|notes)/")
+    def create_issue_note(self, request: FakeRequest, issue_id: str) -> FakeResponse:
+        issue = self._org_issue(self._issue_org(issue_id), issue_id)
+        return self.not_found(request) if issue is None else self._add_note(request, issue)
+
     @route(
         "GET", r"/api/0/organizations/(?P<org>[^/]+)/issues/(?P<issue_id>[^/]+)/(?:comments|notes)/"
     )
     def list_notes(self, request: FakeRequest, org: str, issue_id: str) -> FakeResponse:
         issue = self._org_issue(org, issue_id)
-        if issue is None:
-            return self.not_found(request)
+        return self.not_found(request) if issue is None else self._notes_page(request, issue)
+
+    @route(
+        "POST",
+        r"/api/0/organizations/(?P<org>[^/]+)/issues/(?P<issue_id>[^/]+)/(?:comments|notes)/",
+    )
+    def create_note(self, request: FakeRequest, org: str, issue_id: str) -> FakeResponse:
+        issue = self._org_issue(org, issue_id)
+        return self.not_found(request) if issue is None else self._add_note(request, issue)
+
+    def _notes_page(self, request: FakeRequest, issue: Issue) -> FakeResponse:
         index = sorted((-n.created, -n.id) for n in issue.notes)
         try:
             limit = per_page_param(request)
@@ -266,14 +294,7 @@ class FakeSentry(SentryState, SentryWebhooks, SentrySerializers, FakeServer):
             lambda note_id: self._note_json(self.notes[note_id]),
         )
 
-    @route(
-        "POST",
-        r"/api/0/organizations/(?P<org>[^/]+)/issues/(?P<issue_id>[^/]+)/(?:comments|notes)/",
-    )
-    def create_note(self, request: FakeRequest, org: str, issue_id: str) -> FakeResponse:
-        issue = self._org_issue(org, issue_id)
-        if issue is None:
-            return self.not_found(request)
+    def _add_note(self, request: FakeRequest, issue: Issue) -> FakeResponse:
         body = self._json_body(request)
         text = body.get("text") if isinstance(body, dict) else None
         if text is None:

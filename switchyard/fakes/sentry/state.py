@@ -283,6 +283,11 @@ class SentryState:
             return None
         return issue
 
+    def _issue_org(self, issue_id: str) -> str:
+        """The organization of an issue addressed without one ("" when there is no such issue)."""
+        issue = self.issues.get(int(issue_id)) if issue_id.isdigit() else None
+        return "" if issue is None else self.projects[issue.project_id].org
+
     def _issue_or_raise(self, issue_id: str | int) -> Issue:
         return self.issues[int(issue_id)]
 

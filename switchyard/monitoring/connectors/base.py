@@ -42,7 +42,7 @@ class RemoteComment:
     issue_external_id: str
     text: str
     author_email: str | None
-    created_at: datetime
+    created_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +75,13 @@ class MonitoringConnector(Protocol):
         self, *, seen_since: datetime | None, every_status: bool
     ) -> Iterator[RemoteIssue]: ...
 
-    def set_status(self, external_id: str, status: str) -> RemoteIssue: ...
+    # A write returns what the remote answered, or None when the answer (to a 2xx) was unreadable.
 
-    def add_comment(self, external_id: str, text: str) -> RemoteComment: ...
+    def set_status(self, external_id: str, status: str) -> RemoteIssue | None: ...
 
-    def assign(self, external_id: str, email: str | None) -> RemoteIssue: ...
+    def add_comment(self, external_id: str, text: str) -> RemoteComment | None: ...
+
+    def assign(self, external_id: str, email: str | None) -> RemoteIssue | None: ...
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secret: str

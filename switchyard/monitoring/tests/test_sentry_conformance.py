@@ -19,8 +19,8 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # the index (who am I) and the private GroupNotes endpoint. They are checked by shape below.
 UNSPECIFIED = {
     ("GET", r"^/api/0/$"),
-    ("GET", r"^/api/0/organizations/[^/]+/issues/\d+/comments/$"),
-    ("POST", r"^/api/0/organizations/[^/]+/issues/\d+/comments/$"),
+    ("GET", r"^/api/0/issues/\d+/comments/$"),
+    ("POST", r"^/api/0/issues/\d+/comments/$"),
 }
 
 

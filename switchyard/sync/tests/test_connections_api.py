@@ -98,7 +98,7 @@ def test_test_connection_says_who_or_why(client_for, admin, remote, connection):
     remote.failures = [RemoteUnauthorized("Jira answered 401 to GET /rest/api/3/myself")]
     assert api.post(f"/api/connections/{connection.pk}/test/").json() == {
         "ok": False,
-        "detail": "Authentication failed: check the token (Jira answered 401 to GET /rest/api/3/myself).",
+        "detail": "The token was refused: check or replace it. Jira answered 401 to GET /rest/api/3/myself",
     }
 
 

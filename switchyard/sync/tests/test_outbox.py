@@ -60,11 +60,11 @@ def test_a_remote_that_is_down_gets_the_change_once_it_is_back(
     entry.refresh_from_db()
     assert entry.status == OutboxEntry.Status.PENDING
     assert entry.attempts == 1
-    assert entry.last_error == "Jira answered 503"
+    assert entry.last_error == "The remote failed. Jira answered 503"
     assert entry.next_attempt_at > timezone.now() + timedelta(seconds=10)
     assert remote.delivered == []
     connection.refresh_from_db()
-    assert connection.consecutive_failures == 1 and connection.last_error == "Jira answered 503"
+    assert connection.consecutive_failures == 1 and connection.last_error == "The remote failed. Jira answered 503"
 
     assert outbox_deliver(entry_id=entry.pk) is None  # not due yet
     make_due(entry)
@@ -97,7 +97,7 @@ def test_after_the_attempt_budget_the_change_is_parked_and_can_be_retried(
     outbox_deliver(entry_id=entry.pk)
     entry.refresh_from_db()
     assert entry.status == OutboxEntry.Status.FAILED
-    assert entry.last_error == "still down"
+    assert entry.last_error == "The remote failed. still down"
 
     api = client_for(admin)
     listed = api.get("/api/outbox/?status=failed").json()

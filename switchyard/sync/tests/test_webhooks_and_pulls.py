@@ -113,9 +113,9 @@ def test_a_pull_is_logged_as_a_run(remote, connection):
 def test_a_failed_pull_is_logged_with_its_reason_and_retried_sooner(remote, connection):
     remote.failures = [RemoteUnavailable("Jira answered 502")]
     run = connection_pull(connection=connection)
-    assert (run.status, run.error) == ("failed", "Jira answered 502")
+    assert (run.status, run.error) == ("failed", "The remote failed. Jira answered 502")
     connection.refresh_from_db()
-    assert connection.last_error == "Jira answered 502"
+    assert connection.last_error == "The remote failed. Jira answered 502"
     assert connection.next_sync_at < timezone.now() + connection.sync_interval
 
 
@@ -135,7 +135,7 @@ def test_repeated_auth_failures_switch_sync_off(remote, connection):
         connection_pull(connection=connection)
     connection.refresh_from_db()
     assert not connection.sync_enabled
-    assert connection.last_error.startswith("Authentication failed")
+    assert connection.last_error.startswith("The token was refused")
 
 
 def test_the_scheduler_enqueues_each_due_connection_once(remote, connection):

@@ -14,7 +14,7 @@ from switchyard.accounts.tests.factories import AdminFactory
 from switchyard.core import http
 from switchyard.fakes.jira import FakeJira
 from switchyard.fakes.linear import FakeLinear
-from switchyard.fakes.sentry import FakeSentry
+from switchyard.fakes.sentry import PROFILES
 from switchyard.monitoring.models import SentryIssue
 from switchyard.sync.models import Connection, WebhookDelivery
 from switchyard.trackers.connectors.jira import webhooks as jira_webhooks
@@ -252,8 +252,14 @@ def _no_waiting(monkeypatch):
 
 
 @pytest.fixture
-def fake_sentry():
-    fake = FakeSentry.seeded(issues=60, projects=2, seed=3)
+def sentry_profile() -> str:
+    """The fake Sentry's behaviour profile; a test parametrizes it to run against GlitchTip."""
+    return "sentry"
+
+
+@pytest.fixture
+def fake_sentry(sentry_profile):
+    fake = PROFILES[sentry_profile].seeded(issues=60, projects=2, seed=3)
     fake.add_member("Dana Developer", PERSON)
     http.mount_transport(SENTRY_URL, fake.transport())
     yield fake

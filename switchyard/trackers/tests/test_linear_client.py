@@ -11,6 +11,7 @@ import pytest
 
 from switchyard.core.exceptions import (
     RemoteBadResponse,
+    RemoteForbidden,
     RemoteNotFound,
     RemoteRateLimited,
     RemoteRejected,
@@ -506,7 +507,7 @@ def test_an_internal_error_is_left_to_the_callers_retry(client, fake, waits):
     ("kind", "code", "error"),
     [
         ("authentication error", "AUTHENTICATION_ERROR", RemoteUnauthorized),
-        ("forbidden", "FORBIDDEN", RemoteUnauthorized),
+        ("forbidden", "FORBIDDEN", RemoteForbidden),
         ("lock timeout", "LOCK_TIMEOUT", RemoteUnavailable),
         ("invalid input", "INPUT_ERROR", RemoteRejected),
     ],

@@ -2,11 +2,13 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from switchyard.monitoring.models import SentryIssue
-from switchyard.sync.models import Connection, OutboxEntry, SyncRun
+from switchyard.sync.models import Connection, EventDelivery, OutboxEntry, SyncRun
 from switchyard.sync.outbox import outbox_due_ids
 from switchyard.sync.scheduler import schedule_due_work
+from switchyard.trackers import services
 from switchyard.trackers.models import StatusMapping, Ticket, TicketLink
 from switchyard.trackers.tests.fixtures import PERSON, deliver_webhook
 
@@ -453,3 +455,35 @@ def test_a_product_shows_its_projects_open_tickets_and_new_tickets(
     html = client.get("/admin/products/product/").content.decode()
     expected = Ticket.objects.filter(tracker_project=tracker.project).count()  # all open, all new
     assert f"1 Tracker projects</a> (open tickets: {expected}, new this week: {expected})" in html
+
+
+def test_a_subscriber_failing_once_is_retried_and_the_ticket_still_moves(
+    client_for, admin, tracker, unresolved_issues, django_capture_on_commit_callbacks, monkeypatch
+):
+    issue = unresolved_issues[0]
+    api = client_for(admin)
+    link = create_ticket(api, issue, tracker.project, django_capture_on_commit_callbacks)
+    real = services.source_status_changed
+    calls = []
+
+    def fails_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "source_status_changed", fails_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/sentry/issues/{issue.pk}/resolve/").status_code == 200
+    assert not tracker.remote(link.ticket.key)["closed"]
+    waiting = EventDelivery.objects.get(subscriber__endswith="._sentry_status_changed")
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert "database went away" in waiting.last_error
+
+    EventDelivery.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert schedule_due_work().events >= 1
+
+    assert tracker.remote(link.ticket.key)["closed"]
+    assert Ticket.objects.get(pk=link.ticket.pk).status_category == "done"
+    assert not EventDelivery.objects.filter(pk=waiting.pk).exists()  # delivered

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -17,6 +18,7 @@ from switchyard.core.exceptions import (
     RemoteUnauthorized,
 )
 from switchyard.core.http import RemoteClient, bad_shape
+from switchyard.core.remote_answers import validation_errors
 from switchyard.monitoring.connectors.sentry.mapping import (
     SentryComment,
     SentryIdentity,
@@ -46,23 +48,27 @@ class BearerToken(httpx.Auth):
         yield request
 
 
-def issue_search_query(
-    *, status: str | None = "unresolved", last_seen_since: datetime | None = None, extra: str = ""
-) -> str:
-    """Sentry search syntax for an issue listing, e.g. ``is:unresolved lastSeen:>=2026-01-01T00:00:00``."""
+def issue_search_query(*, status: str | None = "unresolved", extra: str = "") -> str:
+    """Sentry search syntax for an issue listing, e.g. ``is:unresolved level:error``.
+
+    Time bounds are not expressed in search: Sentry-compatible servers read search differently
+    (GlitchTip takes ``lastSeen:>=…`` for a tag filter and matches nothing), so an incremental
+    read stops by itself once the newest-first listing passes its bound (``iter_issues``).
+    """
     if status is not None and status not in ISSUE_STATUSES:
         raise ValueError(f"unknown Sentry issue status {status!r}")
     terms = [f"is:{status}"] if status else []
-    if last_seen_since is not None:
-        if last_seen_since.tzinfo is None:
-            raise ValueError("last_seen_since must be an aware datetime")
-        # Sentry reads a naive timestamp in search as UTC; seconds are floored so the boundary
-        # issue is returned again rather than skipped (upserts make the repeat harmless).
-        since = last_seen_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        terms.append(f"lastSeen:>={since}")
     if extra.strip():
         terms.append(extra.strip())
     return " ".join(terms)
+
+
+def _until(issues: Iterator[SentryIssue], since: datetime | None) -> Iterator[SentryIssue]:
+    """Issues of a newest-first listing down to ``since``; the first older one ends the read."""
+    for issue in issues:
+        if since is not None and issue.last_seen is not None and issue.last_seen < since:
+            return
+        yield issue
 
 
 class SentryClient(RemoteClient):
@@ -109,20 +115,12 @@ class SentryClient(RemoteClient):
         return error
 
     def field_errors(self, response: httpx.Response) -> dict[str, str]:
-        # DRF shape: {"status": ["\"bogus\" is not a valid choice."]} or {"detail": "..."}.
+        # Sentry answers in DRF's shape ({"status": ["…"]}); GlitchTip in django-ninja's
+        # ({"detail": [{"loc": ["query", "sort"], "msg": "…"}]}).
         try:
-            body = response.json()
+            return validation_errors(response.json())
         except ValueError:
             return {}
-        if not isinstance(body, dict):
-            return {}
-        errors: dict[str, str] = {}
-        for name, value in body.items():
-            if isinstance(value, list):
-                errors[name] = " ".join(str(item) for item in value)
-            elif isinstance(value, str):
-                errors[name] = value
-        return errors
 
     # -- identity and organizations ---------------------------------------------------------
 
@@ -164,82 +162,96 @@ class SentryClient(RemoteClient):
         status: IssueStatus | None = "unresolved",
         last_seen_since: datetime | None = None,
         query: str = "",
-        sort: str = "date",
     ) -> Iterator[SentryIssue]:
-        """Issues matching a search, most recently seen first (``sort=date``).
+        """Issues matching a search, most recently seen first (the server's default order).
 
-        ``status=None`` lists every status; ``last_seen_since`` narrows to issues with an event at
-        or after that time (incremental sync). Status changes do not move ``lastSeen`` in Sentry,
-        so a reconcile that must catch them lists without ``last_seen_since``.
-        Older self-hosted servers lack the organization-wide endpoint (404); then the deprecated
-        per-project listing is used, one project after another.
+        ``status=None`` lists every status; ``last_seen_since`` ends the read at the first issue
+        last seen before it (incremental sync). No ``sort`` is sent: Sentry's default is ``date``
+        and GlitchTip's ``-last_seen`` (it refuses ``date`` with a 422), both newest first.
+        Status changes do not move ``lastSeen`` in Sentry, so a reconcile that must catch them
+        lists without ``last_seen_since``. Older self-hosted servers lack the organization-wide
+        endpoint (404); then the deprecated per-project listing is used, one project after another.
         """
-        search = issue_search_query(status=status, last_seen_since=last_seen_since, extra=query)
+        search = issue_search_query(status=status, extra=query)
         params: list[tuple[str, Any]] = [("project", str(p)) for p in projects]
-        params += [("query", search), ("sort", sort), ("limit", self.page_size)]
+        params += [("query", search), ("limit", self.page_size)]
         pages = self._paginate(f"/api/0/organizations/{self._org()}/issues/", params)
         try:
             first = next(pages, None)
         except RemoteNotFound:
             self.logger.info("sentry.issues.per_project_fallback", extra={"org": self.organization})
-            yield from self._iter_project_issues(projects, search, sort)
+            yield from self._iter_project_issues(projects, search, last_seen_since)
             return
-        if first is not None:
-            yield self._map(issue_from_json, first, "issue")
-        for item in pages:
-            yield self._map(issue_from_json, item, "issue")
+        if first is None:
+            return
+        issues = (
+            self._map(issue_from_json, item, "issue") for item in itertools.chain([first], pages)
+        )
+        yield from _until(issues, last_seen_since)
 
     def _iter_project_issues(
-        self, projects: Sequence[str | int], search: str, sort: str
+        self, projects: Sequence[str | int], search: str, since: datetime | None
     ) -> Iterator[SentryIssue]:
         targets = [str(p) for p in projects] or [p.id for p in self.iter_projects()]
-        params = {"query": search, "sort": sort, "limit": self.page_size}
+        params = {"query": search, "limit": self.page_size}
         for project in targets:
             path = f"/api/0/projects/{self._org()}/{project}/issues/"
-            for item in self._paginate(path, params):
-                yield self._map(issue_from_json, item, "issue")
+            items = self._paginate(path, params)
+            yield from _until((self._map(issue_from_json, i, "issue") for i in items), since)
 
     def get_issue(self, issue_id: str) -> SentryIssue:
-        """One issue by its numeric id."""
-        data = self.request_json("GET", self._issue_path(issue_id))
+        """One issue by its numeric id.
+
+        GlitchTip serves the organization-scoped route for PUT only (405 to a GET); the unscoped
+        ``/api/0/issues/{id}/``, which Sentry serves too, answers there.
+        """
+        try:
+            data = self.request_json("GET", self._issue_path(issue_id))
+        except RemoteNotFound as error:
+            if error.status != 405:
+                raise
+            data = self.request_json("GET", f"/api/0/issues/{issue_id}/")
         return self._map(issue_from_json, data, "issue")
 
-    def update_issue_status(self, issue_id: str, status: IssueStatus) -> SentryIssue:
-        """Resolve, unresolve or ignore (archive) an issue; returns the updated issue."""
+    def update_issue_status(self, issue_id: str, status: IssueStatus) -> SentryIssue | None:
+        """Resolve, unresolve or ignore (archive) an issue; the updated issue, if the answer has it."""
         if status not in ISSUE_STATUSES:
             raise ValueError(f"unknown Sentry issue status {status!r}")
         return self._update_issue(issue_id, {"status": status})
 
-    def assign_issue(self, issue_id: str, assignee: str | None) -> SentryIssue:
+    def assign_issue(self, issue_id: str, assignee: str | None) -> SentryIssue | None:
         """Assign an issue to ``user:<id>``, ``team:<id>``, a username or an email; None unassigns."""
         return self._update_issue(issue_id, {"assignedTo": assignee or ""})
 
-    def _update_issue(self, issue_id: str, body: Mapping[str, Any]) -> SentryIssue:
+    def _update_issue(self, issue_id: str, body: Mapping[str, Any]) -> SentryIssue | None:
         # Real Sentry accepts partial bodies although the schema lists every field as required.
         data = self.request_json("PUT", self._issue_path(issue_id), json_body=dict(body))
-        return self._map(issue_from_json, data, "issue")
+        # A 2xx is the success; the issue in the answer is a courtesy (GlitchTip's lacks fields).
+        return self._courtesy(issue_from_json, data, "issue")
 
     # -- comments (notes) -------------------------------------------------------------------
 
     def iter_comments(self, issue_id: str) -> Iterator[SentryComment]:
         """An issue's notes, newest first.
 
-        ``…/issues/{id}/comments/`` is Sentry's private GroupNotesEndpoint (not in the public schema).
+        ``/api/0/issues/{id}/comments/`` is Sentry's private GroupNotesEndpoint (not in the public
+        schema; also served under ``/organizations/{org}/``), and the only route GlitchTip has.
         """
-        path = f"{self._issue_path(issue_id)}comments/"
         note = functools.partial(comment_from_json, issue_id=str(issue_id))
-        for item in self._paginate(path, {"per_page": self.page_size}):
+        for item in self._paginate(self._notes_path(issue_id), {"per_page": self.page_size}):
             yield self._map(note, item, "note")
 
-    def create_comment(self, issue_id: str, text: str) -> SentryComment:
-        """Add a note to an issue as the token's user.
+    def create_comment(self, issue_id: str, text: str) -> SentryComment | None:
+        """Add a note to an issue as the token's user; the note, if the answer has it.
 
-        Not retried: a repeat within an hour is refused by Sentry as a duplicate (400).
+        Sentry reads ``text``, GlitchTip ``data.text``; each ignores the other. Not retried: a
+        repeat within an hour is refused by Sentry as a duplicate (400).
         """
-        path = f"{self._issue_path(issue_id)}comments/"
         note = functools.partial(comment_from_json, issue_id=str(issue_id))
-        data = self.request_json("POST", path, json_body={"text": text})
-        return self._map(note, data, "note")
+        data = self.request_json(
+            "POST", self._notes_path(issue_id), json_body={"text": text, "data": {"text": text}}
+        )
+        return self._courtesy(note, data, "note")
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -251,11 +263,22 @@ class SentryClient(RemoteClient):
     def _issue_path(self, issue_id: str) -> str:
         return f"/api/0/organizations/{self._org()}/issues/{issue_id}/"
 
+    def _notes_path(self, issue_id: str) -> str:
+        return f"/api/0/issues/{issue_id}/comments/"
+
     def _map(self, build: Callable[[Any], Any], data: Any, what: str) -> Any:
         try:
             return build(data)
         except SentryShapeError as exc:
             raise bad_shape(self.kind, what, exc) from exc
+
+    def _courtesy(self, build: Callable[[Any], Any], data: Any, what: str) -> Any:
+        """The record in the answer to a write that succeeded, or None when it cannot be read."""
+        try:
+            return build(data)
+        except SentryShapeError as exc:
+            self.logger.info("sentry.write.answer_unread", extra={"what": what, "error": str(exc)})
+            return None
 
     def _paginate(
         self, path: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]]

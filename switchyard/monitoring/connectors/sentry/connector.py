@@ -97,14 +97,19 @@ class SentryConnector:
             for issue in self.client.iter_issues(status=status, last_seen_since=seen_since)
         )
 
-    def set_status(self, external_id: str, status: str) -> RemoteIssue:
-        return _issue(self.client.update_issue_status(external_id, status))
+    # Writes answer None when the remote accepted the change but its answer could not be read.
 
-    def add_comment(self, external_id: str, text: str) -> RemoteComment:
-        return _comment(self.client.create_comment(external_id, text))
+    def set_status(self, external_id: str, status: str) -> RemoteIssue | None:
+        issue = self.client.update_issue_status(external_id, status)
+        return None if issue is None else _issue(issue)
 
-    def assign(self, external_id: str, email: str | None) -> RemoteIssue:
-        return _issue(self.client.assign_issue(external_id, email))
+    def add_comment(self, external_id: str, text: str) -> RemoteComment | None:
+        comment = self.client.create_comment(external_id, text)
+        return None if comment is None else _comment(comment)
+
+    def assign(self, external_id: str, email: str | None) -> RemoteIssue | None:
+        issue = self.client.assign_issue(external_id, email)
+        return None if issue is None else _issue(issue)
 
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, secret: str

@@ -1,7 +1,10 @@
 """Typed records for Sentry objects and the pure functions that build them from Sentry's JSON.
 
-Every function raises ``SentryShapeError`` (a ValueError) when the JSON does not have the shape
-Sentry documents; the client turns that into a ``RemoteBadResponse``.
+Reading is tolerant: Sentry-compatible servers (GlitchTip, older self-hosted Sentry) leave out
+fields or name them differently, so a missing optional field takes a default and only a record's
+identity (its id) is required. A function raises ``SentryShapeError`` (a ValueError) when that
+identity is missing or a field present has the wrong type; the client turns that into a
+``RemoteBadResponse``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class SentryOrganization:
     slug: str
     name: str
     status: str
-    date_created: datetime
+    date_created: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ class SentryProject:
     slug: str
     name: str
     platform: str | None
-    date_created: datetime
+    date_created: datetime | None
     first_event: datetime | None
     is_member: bool
     team_slugs: tuple[str, ...]
@@ -103,7 +106,7 @@ class SentryComment:
     author_id: str | None
     author_name: str | None
     author_email: str | None
-    date_created: datetime
+    date_created: datetime | None
 
 
 # -- field readers ----------------------------------------------------------------------------
@@ -124,7 +127,7 @@ def _field(data: Mapping[str, Any], key: str) -> Any:
 
 def _str(data: Mapping[str, Any], key: str) -> str:
     value = _field(data, key)
-    # Sentry serializes ids as strings, but a few payloads (webhooks, older servers) use ints.
+    # Sentry serializes ids as strings, but a few payloads (webhooks, GlitchTip) use ints.
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
@@ -132,14 +135,24 @@ def _str(data: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
-    if data.get(key) is None:
-        return None
-    return _str(data, key)
+def _opt_str(data: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` present and not null (servers differ: ``userCount``/``user_count``)."""
+    for key in keys:
+        if data.get(key) is not None:
+            return _str(data, key)
+    return None
 
 
-def _int(data: Mapping[str, Any], key: str) -> int:
-    value = _field(data, key)
+def _text(data: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = _opt_str(data, key)
+    return default if value is None else value
+
+
+def _int(data: Mapping[str, Any], *keys: str, default: int = 0) -> int:
+    key = next((k for k in keys if data.get(k) is not None), None)
+    if key is None:
+        return default
+    value = data[key]
     # `count` is a string in Sentry's issue JSON (it can exceed 2**53); userCount is an int.
     if isinstance(value, bool):
         raise SentryShapeError(f"field {key!r} is not an integer")
@@ -148,6 +161,15 @@ def _int(data: Mapping[str, Any], key: str) -> int:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     raise SentryShapeError(f"field {key!r} is not an integer")
+
+
+def _url(data: Mapping[str, Any], *keys: str) -> str | None:
+    # GlitchTip answers `permalink: "Not implemented"`: only a web address is a link.
+    for key in keys:
+        value = _opt_str(data, key)
+        if value and value.startswith(("https://", "http://")):
+            return value
+    return None
 
 
 def parse_timestamp(value: Any) -> datetime:
@@ -159,10 +181,6 @@ def parse_timestamp(value: Any) -> datetime:
     except ValueError as exc:
         raise SentryShapeError(f"unreadable timestamp {value!r}") from exc
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _dt(data: Mapping[str, Any], key: str) -> datetime:
-    return parse_timestamp(_field(data, key))
 
 
 def _opt_dt(data: Mapping[str, Any], key: str) -> datetime | None:
@@ -179,7 +197,7 @@ def identity_from_json(data: Any) -> SentryIdentity:
     auth = data.get("auth")
     scopes: tuple[str, ...] = ()
     if auth is not None:
-        raw_scopes = _field(_obj(auth, "auth"), "scopes")
+        raw_scopes = _obj(auth, "auth").get("scopes") or []
         if not isinstance(raw_scopes, list) or not all(isinstance(s, str) for s in raw_scopes):
             raise SentryShapeError("auth.scopes is not a list of strings")
         scopes = tuple(raw_scopes)
@@ -199,13 +217,15 @@ def identity_from_json(data: Any) -> SentryIdentity:
 def organization_from_json(data: Any) -> SentryOrganization:
     """Build a SentryOrganization from one item of ``GET /api/0/organizations/``."""
     data = _obj(data, "organization")
-    status = _obj(_field(data, "status"), "organization.status")
+    status = data.get("status")
+    status_id = _text(_obj(status, "organization.status"), "id") if status is not None else ""
+    slug = _str(data, "slug")
     return SentryOrganization(
-        id=_str(data, "id"),
-        slug=_str(data, "slug"),
-        name=_str(data, "name"),
-        status=_str(status, "id"),
-        date_created=_dt(data, "dateCreated"),
+        id=_text(data, "id", slug),
+        slug=slug,
+        name=_text(data, "name", slug),
+        status=status_id or "active",
+        date_created=_opt_dt(data, "dateCreated"),
     )
 
 
@@ -215,15 +235,19 @@ def project_from_json(data: Any) -> SentryProject:
     teams = data.get("teams") or []
     if not isinstance(teams, list):
         raise SentryShapeError("project.teams is not a list")
+    project_id = _str(data, "id")
+    slug = _text(data, "slug", project_id)
     return SentryProject(
-        id=_str(data, "id"),
-        slug=_str(data, "slug"),
-        name=_str(data, "name"),
+        id=project_id,
+        slug=slug,
+        name=_text(data, "name", slug),
         platform=_opt_str(data, "platform") or None,
-        date_created=_dt(data, "dateCreated"),
+        date_created=_opt_dt(data, "dateCreated"),
         first_event=_opt_dt(data, "firstEvent"),
         is_member=bool(data.get("isMember", False)),
-        team_slugs=tuple(_str(_obj(team, "team"), "slug") for team in teams),
+        team_slugs=tuple(
+            slug for team in teams if (slug := _opt_str(_obj(team, "team"), "slug")) is not None
+        ),
     )
 
 
@@ -233,36 +257,42 @@ def assignee_from_json(data: Any) -> SentryAssignee | None:
         return None
     data = _obj(data, "assignedTo")
     return SentryAssignee(
-        type=_str(data, "type"),
-        id=_str(data, "id"),
-        name=_str(data, "name"),
+        type=_text(data, "type", "user"),
+        id=_text(data, "id"),
+        name=_text(data, "name"),
         email=_opt_str(data, "email"),
     )
 
 
 def issue_from_json(data: Any) -> SentryIssue:
-    """Build a SentryIssue from Sentry's issue JSON (lists, details, updates and webhooks)."""
+    """Build a SentryIssue from Sentry's issue JSON (lists, details, updates and webhooks).
+
+    GlitchTip sends no ``substatus``, ``priority`` or ``assignedTo``, and writes ``user_count``
+    in the answer to a PUT: those take their defaults.
+    """
     data = _obj(data, "issue")
-    project = _obj(_field(data, "project"), "issue.project")
+    project = data.get("project")
+    project = {} if project is None else _obj(project, "issue.project")
+    issue_id = _str(data, "id")
     return SentryIssue(
-        id=_str(data, "id"),
-        short_id=_str(data, "shortId"),
-        title=_str(data, "title"),
+        id=issue_id,
+        short_id=_text(data, "shortId", issue_id),
+        title=_text(data, "title"),
         culprit=_opt_str(data, "culprit"),
-        level=_str(data, "level"),
-        status=_str(data, "status"),
+        level=_text(data, "level", "error"),
+        status=_text(data, "status", "unresolved"),
         substatus=_opt_str(data, "substatus"),
         priority=_opt_str(data, "priority"),
         platform=_opt_str(data, "platform") or None,
         count=_int(data, "count"),
-        user_count=_int(data, "userCount"),
-        num_comments=_int(data, "numComments") if "numComments" in data else 0,
+        user_count=_int(data, "userCount", "user_count"),
+        num_comments=_int(data, "numComments", "num_comments"),
         first_seen=_opt_dt(data, "firstSeen"),
         last_seen=_opt_dt(data, "lastSeen"),
         # Webhook payloads send `permalink: null` and carry the web URL as `web_url` instead.
-        permalink=_opt_str(data, "permalink") or _opt_str(data, "web_url"),
-        project_id=_str(project, "id"),
-        project_slug=_str(project, "slug"),
+        permalink=_url(data, "permalink", "web_url"),
+        project_id=_text(project, "id"),
+        project_slug=_text(project, "slug"),
         assigned_to=assignee_from_json(data.get("assignedTo")),
     )
 
@@ -270,17 +300,18 @@ def issue_from_json(data: Any) -> SentryIssue:
 def comment_from_json(data: Any, *, issue_id: str) -> SentryComment:
     """Build a SentryComment from a NOTE activity (``{"id", "user", "type", "data", ...}``)."""
     data = _obj(data, "note")
-    if data.get("type") != "note":
+    if data.get("type", "note") != "note":
         raise SentryShapeError(f"activity type {data.get('type')!r} is not a note")
-    body = _obj(_field(data, "data"), "note.data")
+    body = data.get("data")
+    body = {} if body is None else _obj(body, "note.data")
     user = data.get("user")
     user = None if user is None else _obj(user, "note.user")
     return SentryComment(
         id=_str(data, "id"),
         issue_id=issue_id,
-        text=_str(body, "text"),
-        author_id=None if user is None else _str(user, "id"),
+        text=_text(body, "text"),
+        author_id=None if user is None else _opt_str(user, "id"),
         author_name=None if user is None else _opt_str(user, "name"),
         author_email=None if user is None else _opt_str(user, "email"),
-        date_created=_dt(data, "dateCreated"),
+        date_created=_opt_dt(data, "dateCreated"),
     )

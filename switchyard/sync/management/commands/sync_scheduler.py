@@ -17,9 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, interval: float, **options):
         while True:
             work = schedule_due_work()
-            if work.pulls or work.deliveries or work.webhooks or once:
+            if work.pulls or work.deliveries or work.webhooks or work.events or once:
                 self.stdout.write(
-                    f"queued {work.pulls} pulls, {work.deliveries} deliveries, {work.webhooks} webhooks"
+                    f"queued {work.pulls} pulls, {work.deliveries} deliveries, "
+                    f"{work.webhooks} webhooks, {work.events} event retries"
                 )
             if once:
                 return

@@ -16,6 +16,7 @@ import httpx
 
 from switchyard.core.exceptions import (
     RemoteError,
+    RemoteForbidden,
     RemoteNotFound,
     RemoteRateLimited,
     RemoteRejected,
@@ -44,7 +45,9 @@ DEFAULT_URL = "https://api.linear.app/graphql"
 
 # Linear's GraphQL errors carry ``extensions.type`` (the SDK's error classes key on it, see
 # https://github.com/linear/linear/blob/master/packages/sdk/src/error.ts) and ``extensions.code``.
-AUTH_ERRORS = frozenset({"authentication error", "forbidden", "AUTHENTICATION_ERROR", "FORBIDDEN"})
+AUTH_ERRORS = frozenset({"authentication error", "AUTHENTICATION_ERROR"})
+# Forbidden: the key is valid but may not touch this (a team it cannot see, a missing scope).
+FORBIDDEN_ERRORS = frozenset({"forbidden", "FORBIDDEN"})
 RATE_LIMIT_ERRORS = frozenset({"ratelimited", "RATELIMITED"})
 INPUT_ERRORS = frozenset(
     {
@@ -156,6 +159,8 @@ class LinearClient(RemoteClient):
         status, body = response.status_code, response.text
         if kinds & AUTH_ERRORS:
             return RemoteUnauthorized(what, status=status, body=body)
+        if kinds & FORBIDDEN_ERRORS:
+            return RemoteForbidden(what, status=status, body=body)
         if kinds & RATE_LIMIT_ERRORS:
             return self._rate_limited(response, what)
         # Linear reports a missing entity as invalid input ("Entity not found: Issue", code
