@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from switchyard.core.exceptions import (
+    RemoteAddressRefused,
     RemoteBadResponse,
     RemoteError,
     RemoteForbidden,
@@ -63,6 +64,8 @@ def describe_error(error: Exception) -> str:
     """
     if not isinstance(error, RemoteError):
         return f"{type(error).__name__}: {error}"[:DESCRIPTION_LIMIT]
+    if isinstance(error, RemoteAddressRefused):  # refused here, before any request: no remote spoke
+        return error.message[:DESCRIPTION_LIMIT]
     text = f"{_kind_of_failure(error)} {error.message}"
     fields = getattr(error, "field_errors", None) or {}
     if fields:
