@@ -335,3 +335,19 @@ def test_a_connection_posted_with_the_victims_organization_stays_in_its_own(
     assert admin_client.post(url, data).status_code == 302
     connection = Connection.objects.get(pk=visitor.first(Connection).pk)
     assert (connection.organization, connection.name) == (visitor.organization, "Quokka Renamed")
+
+
+def test_an_organization_admin_cannot_touch_a_superuser_of_their_organization(
+    admin_client, visitor
+):
+    operator = User.objects.create_superuser(
+        "operator", "op@example.com", "pw", role=Role.ADMIN, organization=visitor.organization
+    )
+    assert "operator" not in admin_client.get(_url("accounts_user_changelist")).content.decode()
+    for url in (
+        _url("accounts_user_change", operator.pk),
+        _url("auth_user_password_change", operator.pk),
+    ):
+        admin_client.post(url, {"password1": "x" * 20, "password2": "x" * 20, "username": "o"})
+    operator.refresh_from_db()
+    assert operator.username == "operator" and operator.check_password("pw")
