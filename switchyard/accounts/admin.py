@@ -7,7 +7,7 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 
-from switchyard.accounts import services
+from switchyard.accounts import selectors, services
 from switchyard.accounts.models import STAFF_ROLES, Order, Organization, Role, Team, User, Vendor
 
 
@@ -41,8 +41,8 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     ``organization_field`` names the lookup to the owning organization. Everything an organization
     admin is offered is scoped here: the rows (and so actions, raw id popups and autocompletes),
-    the choices of related fields (the rows the related model's own admin page shows them) and the
-    filter sidebar.
+    the choices of related fields (the rows the related model's own admin page shows them; a subclass
+    that passes its own ``queryset`` scopes it itself) and the filter sidebar.
     """
 
     organization_field = "organization"
@@ -65,12 +65,12 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
         return choices.order_by(*ordering) if ordering else choices
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
+        if not request.user.is_superuser and "queryset" not in kwargs:
             kwargs["queryset"] = self.organization_choices(request, db_field.related_model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
+        if not request.user.is_superuser and "queryset" not in kwargs:
             kwargs["queryset"] = self.organization_choices(request, db_field.related_model)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -186,3 +186,10 @@ class OrderAdmin(OrganizationScopedAdmin):
     search_fields = ["number", "customer__username", "customer__email"]
     list_select_related = ["organization", "customer"]
     date_hierarchy = "ordered_on"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "customer" and not request.user.is_superuser:
+            kwargs["queryset"] = selectors.customers_of(
+                organization_id=request.user.organization_id
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

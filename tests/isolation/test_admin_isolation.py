@@ -351,3 +351,13 @@ def test_an_organization_admin_cannot_touch_a_superuser_of_their_organization(
         admin_client.post(url, {"password1": "x" * 20, "password2": "x" * 20, "username": "o"})
     operator.refresh_from_db()
     assert operator.username == "operator" and operator.check_password("pw")
+
+
+def test_an_order_is_edited_with_the_organizations_own_customers(admin_client, visitor, victim):
+    url = _url("accounts_order_change", visitor.first(Order).pk)
+    page = admin_client.get(url)
+    customers = page.context["adminform"].form.fields["customer"].queryset
+    assert list(customers) == [visitor.people[Role.CUSTOMER]]
+    response = admin_client.post(url, {**form_data(page.content.decode()), "amount": "99.50"})
+    assert response.status_code == 302
+    assert str(Order.objects.get(pk=visitor.first(Order).pk).amount) == "99.50"
