@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from switchyard.accounts.models import Organization, Team, User
+from switchyard.accounts.models import Organization, Role, Team, User
 
 
 def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
@@ -16,3 +16,8 @@ def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
 
 def team_list(*, organization: Organization) -> QuerySet[Team]:
     return Team.objects.filter(organization=organization).prefetch_related("members")
+
+
+def customers_of(*, organization_id: int) -> QuerySet[User]:
+    """Customers who have ordered from the organization (customers belong to no organization)."""
+    return User.objects.filter(role=Role.CUSTOMER, orders__organization=organization_id).distinct()

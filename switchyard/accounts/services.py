@@ -39,7 +39,7 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
 ) -> User:
-    """Create a user; organization admins also get access to the Django admin for their org."""
+    """Create a user with the admin access of their role (see ``user_apply_role``)."""
     if role != Role.CUSTOMER and organization is None:
         raise ValidationFailed(
             "Staff need an organization.",
@@ -58,10 +58,24 @@ def user_create(
         role=role,
         organization=organization if role != Role.CUSTOMER else None,
         vendor=vendor,
-        is_staff=role == Role.ADMIN,
     )
     user.set_password(password)
     user.save()
-    if role == Role.ADMIN:
-        user.groups.add(org_admin_group())
+    user_apply_role(user=user)
     return user
+
+
+def user_apply_role(*, user: User) -> None:
+    """Give a user exactly the admin access of their role: organization admins are staff in the
+    organization admins group; everyone else has no admin access, groups or permissions.
+
+    Superusers are left alone: the platform's operators are not governed by a tenant role.
+    """
+    if user.is_superuser:
+        return
+    is_admin = user.role == Role.ADMIN
+    if user.is_staff != is_admin:
+        user.is_staff = is_admin
+        user.save(update_fields=["is_staff"])
+    user.groups.set([org_admin_group()] if is_admin else [])
+    user.user_permissions.clear()
