@@ -98,3 +98,6 @@ class OrderAdmin(OrganizationScopedAdmin):
     search_fields = ["number", "customer__username", "customer__email"]
     list_select_related = ["organization", "customer"]
     date_hierarchy = "ordered_on"
+
+
+from switchyard.accounts import admin_audit  # noqa: E402, F401  (registers the audit log page)
