@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.contrib.auth import logout
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -211,11 +212,35 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
     def get_action(self, entry: AuditEntry) -> str:
         """create, update, delete or access."""
-        return dict(AuditEntry.Action.choices)[entry.action]
+        return str(dict(AuditEntry.Action.choices)[entry.action])
 
     def get_object_type(self, entry: AuditEntry) -> str:
         """`app_label.model`, e.g. `products.product`."""
         return f"{entry.content_type.app_label}.{entry.content_type.model}"
+
+
+AUDIT_ACTIONS = {str(label): value for value, label in AuditEntry.Action.choices}
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(
+        choices=[(label, label) for label in AUDIT_ACTIONS], method="filter_action"
+    )
+    object_type = django_filters.CharFilter(
+        method="filter_object_type", help_text="`app_label.model`, e.g. `products.product`."
+    )
+    object_id = django_filters.CharFilter(field_name="object_pk")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "object_type", "object_id"]
+
+    def filter_action(self, queryset, name, value):
+        return queryset.filter(action=AUDIT_ACTIONS[value])
+
+    def filter_object_type(self, queryset, name, value):
+        app_label, _, model = value.lower().partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
 
 
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -225,7 +250,8 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsOrgAdmin]
     queryset = AuditEntry.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = AuditEntrySerializer
-    filter_backends: list = []
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filterset_class = AuditEntryFilter
     lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):

@@ -49,6 +49,21 @@ def test_an_api_write_records_actor_object_fields_before_and_after(client_for, a
     assert api.get(f"/api/audit-log/{update['id']}/").json() == update
 
 
+def test_the_log_filters_by_object_and_action(client_for, acme_admin):
+    checkout = ProductFactory(organization=acme_admin.organization, name="Checkout")
+    ProductFactory(organization=acme_admin.organization, name="Catalog")
+    api = client_for(acme_admin)
+    api.patch(f"/api/products/{checkout.pk}/", {"name": "Till"}, format="json")
+
+    history = api.get(
+        "/api/audit-log/", {"object_type": "products.product", "object_id": checkout.pk}
+    ).json()["results"]
+    assert [e["action"] for e in history] == ["update", "create"]
+    updates = api.get("/api/audit-log/", {"action": "update"}).json()["results"]
+    assert [e["changes"]["name"] for e in updates] == [["Checkout", "Till"]]
+    assert api.get("/api/audit-log/", {"action": "rename"}).status_code == 400
+
+
 def test_an_admin_write_records_its_actor():
     admin = org_admin()
     team = TeamFactory(organization=admin.organization, name="Payments")
