@@ -1,7 +1,9 @@
-"""The answer to a login refused because the address or the account is locked out (django-axes)."""
+"""Login lockouts (django-axes): the check in front of the password, and the answer to a login
+refused because the address or the account is locked out."""
 
 from __future__ import annotations
 
+from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -18,3 +20,17 @@ def lockout_response(
         response = HttpResponse(MESSAGE, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(int(get_cool_off(request).total_seconds()))
     return response
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses any login of a locked-out address or account before the password is checked.
+
+    Every login that comes over the network (API, sign-in page, admin) passes its request. A call
+    without one (Django's test client `login()`) has no address to judge: axes would raise, so it
+    is left to the password check alone.
+    """
+
+    def authenticate(self, request: HttpRequest | None, *args, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)

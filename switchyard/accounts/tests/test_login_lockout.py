@@ -113,3 +113,9 @@ def test_failures_on_one_form_count_on_the_others():
     for _ in range(LIMIT):
         Client().post("/login/", {"username": user.username, "password": "wrong"})
     assert api_login(user.username).status_code == 429
+
+
+def test_a_login_without_a_request_still_checks_the_password(client):
+    user = UserFactory()
+    assert client.login(username=user.username, password="wrong") is False
+    assert client.login(username=user.username, password=PASSWORD) is True
