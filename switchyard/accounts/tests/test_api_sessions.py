@@ -126,3 +126,11 @@ def test_tokens_are_stored_only_as_digests():
     )
     stored = ApiToken.objects.get(user=user)
     assert token not in (stored.digest, stored.token_key)
+
+
+def test_logout_through_a_browser_session_ends_that_session():
+    user = UserFactory()
+    browser = APIClient(enforce_csrf_checks=False)
+    browser.force_login(user)
+    assert browser.post("/api/auth/logout/").status_code == 204
+    assert browser.get("/api/auth/me/").status_code == 401

@@ -146,3 +146,18 @@ def test_no_registered_model_logs_an_encrypted_field():
                 assert field.name in options["exclude_fields"] or (
                     included and field.name not in included
                 ), f"{model._meta.label}.{field.name} would be logged"
+
+
+def test_rows_without_an_organization_of_their_own_are_logged_under_their_connections(
+    client_for, acme_admin
+):
+    from switchyard.monitoring.tests.factories import SentryConnectionFactory, SentryProjectFactory
+
+    connection = SentryConnectionFactory(organization=acme_admin.organization)
+    project = SentryProjectFactory(connection=connection, slug="acme-web")
+    entries = (
+        client_for(acme_admin)
+        .get("/api/audit-log/", {"object_type": "monitoring.sentryproject"})
+        .json()["results"]
+    )
+    assert [e["object_id"] for e in entries] == [str(project.pk)]
