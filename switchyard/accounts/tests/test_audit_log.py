@@ -110,7 +110,11 @@ def test_the_admin_audit_page_shows_only_the_organizations_entries(acme_admin):
     assert "Acme widget" in page.content.decode()
     assert "Globex" not in page.content.decode()
     entry = AuditEntry.objects.filter(organization=acme_admin.organization).first()
+    detail = browser.get(f"/admin/accounts/auditentry/{entry.pk}/change/")
+    assert detail.status_code == 200 and "Acme widget" in detail.content.decode()
     assert browser.post(f"/admin/accounts/auditentry/{entry.pk}/delete/").status_code == 403
+    globex = AuditEntry.objects.exclude(organization=acme_admin.organization).first()
+    assert browser.get(f"/admin/accounts/auditentry/{globex.pk}/change/").status_code == 302
 
 
 def test_connection_secrets_never_reach_the_log(client_for, acme_admin):
