@@ -23,13 +23,12 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def client_for():
-    """An APIClient authenticated with a real token from the login endpoint's token table."""
-    from rest_framework.authtoken.models import Token
+    """An APIClient authenticated with a real API token, issued as a login issues it."""
+    from switchyard.accounts.services import token_issue
 
     def make(user) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
         return client
 
     return make

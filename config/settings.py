@@ -2,11 +2,15 @@
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
 TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, WEBHOOK_REPLAY_WINDOW_HOURS,
-SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL. A `.env` file at the project root is
-read when present.
+SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL, TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT,
+LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS, API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT,
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_COOKIES.
+A `.env` file at the project root is read when present. docs/security.md says what the
+security settings protect.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,7 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "auditlog",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -72,8 +79,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "switchyard.accounts.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so that it turns any login refused during a lockout into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +124,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Axes first: it refuses a locked-out address or account before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "switchyard.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -138,7 +154,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "switchyard.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -151,7 +167,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "switchyard.core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE_RATE", default="10/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -209,6 +224,93 @@ LOGGING = {
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# How many proxies of ours stand in front of the web processes. Only then is X-Forwarded-For read
+# for the client's address (login lockouts, audit entries, API throttles); anyone can write it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# Failed logins (API, web sign-in, admin) lock the address and, separately, the account for
+# LOGIN_LOCKOUT_MINUTES after LOGIN_FAILURE_LIMIT failures (django-axes). While locked, even the
+# right password is refused; failures during a lockout do not extend it.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "switchyard.core.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "switchyard.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are visible as API sessions instead
+
+# API tokens (django-rest-knox): hashed at rest, one per login, expiring after API_TOKEN_TTL_HOURS
+# without use (each use slides the expiry) and at the latest API_TOKEN_MAX_AGE_DAYS after login.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=72)),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=env.float("API_TOKEN_MAX_AGE_DAYS", default=30)),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# The audit log (django-auditlog): who changed what, with the fields before and after, stored
+# with the organization the object belongs to. Connections log only fields that hold no secret.
+AUDITLOG_LOGENTRY_MODEL = "accounts.AuditEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "accounts.Organization",
+    {"model": "accounts.User", "exclude_fields": ["password", "last_login"]},
+    {"model": "accounts.Team", "m2m_fields": ["members"]},
+    "accounts.Vendor",
+    "products.Product",
+    {
+        "model": "sync.Connection",
+        "include_fields": [
+            "name",
+            "kind",
+            "base_url",
+            "remote_organization",
+            "account_email",
+            "is_enabled",
+            "sync_enabled",
+            "sync_interval",
+        ],
+    },
+    "monitoring.SentryProject",
+    "trackers.TrackerProject",
+    "trackers.StatusMapping",
+    "trackers.PriorityMapping",
+    "trackers.Ticket",
+    "trackers.TicketLink",
+    "support.CustomerIssue",
+    "support.SupportSettings",
+)
+
+# Production: HTTPS only. Behind a proxy that terminates TLS, set TRUSTED_PROXY_COUNT and have it
+# send X-Forwarded-Proto; SECURE_SSL_REDIRECT=false leaves redirects to the proxy.
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+# HSTS covers the host Switchyard is served on and the hosts under it (switchyard.example.com,
+# not example.com); turn these off if a host under it must still speak plain HTTP.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Pages load only their own scripts, styles and images; Swagger UI's assets are served from here
+# (drf-spectacular-sidecar) and its page sets up the UI with an inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}

@@ -193,3 +193,6 @@ class OrderAdmin(OrganizationScopedAdmin):
                 organization_id=request.user.organization_id
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+from switchyard.accounts import admin_audit  # noqa: E402, F401  (registers the audit log page)

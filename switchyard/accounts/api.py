@@ -1,17 +1,17 @@
-"""Login, logout, the current user, organizations and teams."""
+"""Login, logout, sessions, the current user, organizations, teams and the audit log."""
 
 from __future__ import annotations
 
+import django_filters
+from django.contrib.auth import logout
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from switchyard.accounts import selectors, services
-from switchyard.accounts.models import Organization, Team, User
-from switchyard.core.api import IsOrgStaff
-from switchyard.core.exceptions import ValidationFailed
+from switchyard.accounts.models import ApiToken, AuditEntry, Organization, Team, User
+from switchyard.core.api import IsOrgAdmin, IsOrgStaff
 
 
 class OrganizationBriefSerializer(serializers.ModelSerializer):
@@ -61,48 +61,74 @@ LoginResponse = inline_serializer(
 )
 
 
-class FailedLoginThrottle(ScopedRateThrottle):
-    """Refuses a client's logins once it has failed too often (the "login" rate); successful
-    logins do not count, so someone who signs in many times a day is never shut out."""
-
-    def throttle_success(self) -> bool:
-        return True  # a check alone is not an attempt to count
-
-    def record_failure(self, request, view) -> None:
-        if self.allow_request(request, view) and self.key is not None:
-            self.history.insert(0, self.now)
-            self.cache.set(self.key, self.history, self.duration)
+LoginLocked = inline_serializer(
+    "LoginLocked", {"code": serializers.CharField(), "message": serializers.CharField()}
+)
 
 
 class LoginApi(APIView):
-    """Exchange a username and password for an API token (`Authorization: Token <token>`)."""
+    """Exchange a username and password for an API token (`Authorization: Token <token>`).
+
+    Each login issues a new token. It expires after a period without use (each use extends it)
+    and when the password changes. Repeated failures lock the address and the account for a
+    while: every login then answers 429 with `Retry-After`, even with the right password.
+    """
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [FailedLoginThrottle]
-    throttle_scope = "login"
 
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponse})
+    @extend_schema(request=LoginSerializer, responses={200: LoginResponse, 429: LoginLocked})
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            token, user = services.token_login(
-                request=request._request, **serializer.validated_data
-            )
-        except ValidationFailed:
-            FailedLoginThrottle().record_failure(request, self)
-            raise
-        return Response({"token": token.key, "user": UserSerializer(user).data})
+        token, user = services.token_login(request=request._request, **serializer.validated_data)
+        return Response({"token": token, "user": UserSerializer(user).data})
 
 
 class LogoutApi(APIView):
-    """Revoke the caller's API token."""
+    """Revoke the caller's API token (or end the browser session it came with)."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        services.token_logout(user=request.user)
+        if isinstance(request.auth, ApiToken):
+            services.token_revoke(token=request.auth)
+        else:
+            logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiSessionSerializer(serializers.ModelSerializer):
+    created_at = serializers.DateTimeField(source="created")
+    expires_at = serializers.DateTimeField(source="expiry")
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "created_at", "expires_at", "user_agent", "ip_address", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token: ApiToken) -> bool:
+        """Whether this is the token the request came with."""
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+class ApiSessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's API sessions (one per login), and revoking one of them.
+
+    Tokens expire on their own; changing the password revokes them all.
+    """
+
+    queryset = ApiToken.objects.none()  # the model, for the schema; rows come from get_queryset
+    serializer_class = ApiSessionSerializer
+    filter_backends: list = []
+    lookup_value_regex = "[0-9]{1,18}"
+
+    def get_queryset(self):
+        return selectors.api_tokens_of(user=self.request.user)
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        services.token_revoke(token=instance)
 
 
 class MeApi(APIView):
@@ -150,3 +176,83 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.team_list(organization=self.request.user.organization)
+
+
+class AuditActorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+        read_only_fields = fields
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    action = serializers.SerializerMethodField()
+    actor = AuditActorSerializer(read_only=True, allow_null=True)
+    object_type = serializers.SerializerMethodField()
+    object_id = serializers.CharField(source="object_pk")
+    changes = serializers.JSONField(
+        help_text="Per field, `[before, after]`; many-to-many fields say what was added or "
+        "removed. Secrets are never recorded."
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "timestamp",
+            "action",
+            "actor",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "remote_addr",
+        ]
+        read_only_fields = fields
+
+    def get_action(self, entry: AuditEntry) -> str:
+        """create, update, delete or access."""
+        return str(dict(AuditEntry.Action.choices)[entry.action])
+
+    def get_object_type(self, entry: AuditEntry) -> str:
+        """`app_label.model`, e.g. `products.product`."""
+        return f"{entry.content_type.app_label}.{entry.content_type.model}"
+
+
+AUDIT_ACTIONS = {str(label): value for value, label in AuditEntry.Action.choices}
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(
+        choices=[(label, label) for label in AUDIT_ACTIONS], method="filter_action"
+    )
+    object_type = django_filters.CharFilter(
+        method="filter_object_type", help_text="`app_label.model`, e.g. `products.product`."
+    )
+    object_id = django_filters.CharFilter(field_name="object_pk")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "object_type", "object_id"]
+
+    def filter_action(self, queryset, name, value):
+        return queryset.filter(action=AUDIT_ACTIONS[value])
+
+    def filter_object_type(self, queryset, name, value):
+        app_label, _, model = value.lower().partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The organization's audit log, newest first: who changed what, and when (organization
+    admins only)."""
+
+    permission_classes = [IsOrgAdmin]
+    queryset = AuditEntry.objects.none()  # the model, for the schema; rows come from get_queryset
+    serializer_class = AuditEntrySerializer
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filterset_class = AuditEntryFilter
+    lookup_value_regex = "[0-9]{1,18}"
+
+    def get_queryset(self):
+        return selectors.audit_entries_of(organization=self.request.user.organization)

@@ -1,10 +1,16 @@
-"""Tenants and people: organizations, users and their roles, teams, vendors, orders."""
+"""Tenants and people: organizations, users and their roles, teams, vendors, orders; API tokens
+and the audit log."""
 
 from __future__ import annotations
 
+from auditlog.models import AbstractLogEntry
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
+
+from switchyard.accounts.audit import AuditEntryManager
 
 
 class Organization(models.Model):
@@ -146,3 +152,40 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.number}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token, one per login: stored as a digest, expiring when unused, and bound to the
+    password it was issued under (changing the password revokes it)."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    password_fingerprint = models.CharField(max_length=128)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} from {self.created:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(AbstractLogEntry):
+    """One recorded write (who, which object, the fields before and after, when), kept with the
+    organization the object belongs to so that its admins can read it."""
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        indexes = [models.Index(fields=["organization", "-timestamp"])]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from switchyard.accounts.models import Organization, Role, Team, User
+from switchyard.accounts.models import ApiToken, AuditEntry, Organization, Role, Team, User
+from switchyard.accounts.tokens import password_fingerprint
 
 
 def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
@@ -21,3 +23,17 @@ def team_list(*, organization: Organization) -> QuerySet[Team]:
 def customers_of(*, organization_id: int) -> QuerySet[User]:
     """Customers who have ordered from the organization (customers belong to no organization)."""
     return User.objects.filter(role=Role.CUSTOMER, orders__organization=organization_id).distinct()
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work: not expired, issued under the current password."""
+    return ApiToken.objects.filter(
+        user=user, expiry__gt=timezone.now(), password_fingerprint=password_fingerprint(user)
+    )
+
+
+def audit_entries_of(*, organization: Organization) -> QuerySet[AuditEntry]:
+    """The organization's audit log, newest first."""
+    return AuditEntry.objects.filter(organization=organization).select_related(
+        "actor", "content_type"
+    )

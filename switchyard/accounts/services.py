@@ -4,28 +4,45 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from rest_framework.authtoken.models import Token
 
-from switchyard.accounts.models import Organization, Role, User, Vendor
+from switchyard.accounts.models import ApiToken, Organization, Role, User, Vendor
 from switchyard.accounts.roles import org_admin_group
+from switchyard.accounts.tokens import password_fingerprint
+from switchyard.core.client_address import client_ip
 from switchyard.core.exceptions import ValidationFailed
 
 
-def token_login(*, request: HttpRequest, username: str, password: str) -> tuple[Token, User]:
-    """Check credentials and return the user's API token (created on first login)."""
+def token_login(*, request: HttpRequest, username: str, password: str) -> tuple[str, User]:
+    """Check credentials (refused while the address or account is locked out) and issue a new
+    API token for this login."""
     user = authenticate(request=request, username=username, password=password)
     if user is None:
         raise ValidationFailed(
             "Invalid credentials.",
             fields={"non_field_errors": ["Unable to log in with the provided credentials."]},
         )
-    token, _ = Token.objects.get_or_create(user=user)
-    return token, user
+    secret = token_issue(
+        user=user,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        ip_address=client_ip(request) or None,
+    )
+    return secret, user
 
 
-def token_logout(*, user: User) -> None:
-    """Revoke the user's API token; the next login issues a new one."""
-    Token.objects.filter(user=user).delete()
+def token_issue(*, user: User, user_agent: str = "", ip_address: str | None = None) -> str:
+    """Issue an API token; its secret is returned this once and stored only as a digest."""
+    _, secret = ApiToken.objects.create(
+        user=user,
+        password_fingerprint=password_fingerprint(user),
+        user_agent=user_agent[: ApiToken._meta.get_field("user_agent").max_length],
+        ip_address=ip_address,
+    )
+    return secret
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    """Revoke one API token (a logout, or a person ending one of their sessions)."""
+    token.delete()
 
 
 def user_create(

@@ -1,5 +1,4 @@
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
 
 from switchyard.accounts.tests.factories import (
     PASSWORD,
@@ -23,7 +22,7 @@ def test_login_returns_a_token_and_the_user_with_role_and_organization(api_clien
     response = login(api_client, user.username)
     assert response.status_code == 200
     body = response.json()
-    assert len(body["token"]) == 40
+    assert len(body["token"]) == 64
     assert body["user"]["role"] == "vendor"
     assert body["user"]["organization"] == {
         "id": vendor.organization.pk,
@@ -69,19 +68,6 @@ def test_requests_without_credentials_are_401(api_client):
     assert api_client.post("/api/auth/logout/").status_code == 401
     api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert api_client.get("/api/auth/me/").status_code == 401
-
-
-def test_repeated_failed_logins_are_throttled_but_successful_ones_are_not(api_client, monkeypatch):
-    # DRF reads the rates into the class at import; lower them for this test only.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
-    user = UserFactory()
-    for _ in range(5):
-        assert login(api_client, user.username).status_code == 200
-    for _ in range(3):
-        assert login(api_client, user.username, "wrong").status_code == 400
-    response = login(api_client, user.username)
-    assert response.status_code == 429
-    assert int(response.headers["Retry-After"]) > 0
 
 
 def test_organizations_endpoint_scopes_by_role(client_for):
