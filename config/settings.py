@@ -1,7 +1,7 @@
 """Switchyard settings, read from the environment (django-environ).
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL. A `.env` file at the project root is
+TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL, EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project root is
 read when present.
 """
 
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "switchyard.monitoring",
     "switchyard.trackers",
     "switchyard.support",
+    "switchyard.automation",
     "switchyard.web",
 ]
 
@@ -187,6 +188,11 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # Every this many hours a connection's scheduled pull is a full one, reconciling what incremental
 # pulls and webhooks missed.
 SYNC_FULL_PULL_HOURS = env.float("SYNC_FULL_PULL_HOURS", default=24)
+
+# Mail (e.g. a paused automation rule): printed on the console unless EMAIL_URL names an SMTP
+# server (smtp+tls://user:password@host:587).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="switchyard@localhost")
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from switchyard.sync.inbox import webhook_due_ids
 from switchyard.sync.models import Connection, SyncRun
 from switchyard.sync.outbox import outbox_due_ids
+from switchyard.sync.registry import periodic_work
 
 
 @dataclass(frozen=True)
@@ -85,4 +86,6 @@ def schedule_due_work() -> ScheduledWork:
     webhooks = webhook_due_ids()
     for delivery_id in webhooks:
         process_webhook_task.enqueue(delivery_id)
+    for enqueue in periodic_work():
+        enqueue()
     return ScheduledWork(pulls=pulls, deliveries=len(deliveries), webhooks=len(webhooks))
