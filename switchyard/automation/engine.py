@@ -92,6 +92,8 @@ def _open_linked(source: Source, issue_ids: list[int]) -> set[int]:
 
 
 def created_this_hour(rule: AutomationRule) -> int:
+    if rule.pk is None:
+        return 0  # an unsaved rule (a preview) has made nothing yet
     return RuleMatch.objects.filter(
         rule=rule, outcome=Outcome.CREATED, decided_at__gte=hour_start()
     ).count()

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from switchyard.monitoring.models import SentryIssue
+from switchyard.products.models import Product
 from switchyard.support.models import CustomerIssue, IssuePriority
 from switchyard.support.services import support_project
 from switchyard.trackers.models import TrackerProject
@@ -103,14 +104,18 @@ class SentrySource(Source):
         }
 
     def default_project(self, issue: SentryIssue) -> TrackerProject | None:
-        product_id = issue.project.product_id
-        if product_id is None:
+        """The tracker project mapped to the issue's product, or else to its nearest ancestor."""
+        product = issue.project.product
+        if product is None:
             return None
-        return (
-            TrackerProject.objects.filter(product_id=product_id, is_deleted=False)
-            .select_related("connection")
-            .order_by("-rules_may_create", "key")
-            .first()
+        lineage = {p.pk: p.depth for p in [product, *Product.objects.get_ancestors(product)]}
+        projects = TrackerProject.objects.filter(
+            product_id__in=lineage, is_deleted=False
+        ).select_related("connection")
+        return min(
+            projects,
+            key=lambda p: (-lineage[p.product_id], not p.rules_may_create, p.key),
+            default=None,
         )
 
 

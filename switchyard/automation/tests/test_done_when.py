@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from switchyard.automation.models import AutomationRule, RuleMatch
+from switchyard.automation.models import RuleMatch
 from switchyard.monitoring.models import SentryIssue
 from switchyard.sync.models import Connection, OutboxEntry
 from switchyard.trackers.models import TicketLink
@@ -81,7 +81,7 @@ def test_a_pull_of_200_issues_with_37_matching_creates_37_tickets_and_nothing_cr
     # The same issues again, by pull, by replayed and by fresh webhooks, and by hand: nothing new.
     pull(django_capture_on_commit_callbacks)
     sentry = Connection.objects.get(kind="sentry")
-    for n, (headers, body) in enumerate(fake_sentry.sent_webhooks):
+    for headers, body in fake_sentry.sent_webhooks:
         with django_capture_on_commit_callbacks(execute=True):
             response = api.post(
                 f"/api/webhooks/sentry/{sentry.uuid}/",
