@@ -5,10 +5,12 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from switchyard.accounts.roles import org_admin_group
 from switchyard.automation.models import RuleMatch
 from switchyard.monitoring.models import SentryIssue
+from switchyard.products.services import product_create
 from switchyard.sync.models import Connection, OutboxEntry
-from switchyard.trackers.models import TicketLink
+from switchyard.trackers.models import TicketLink, TrackerProject
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +117,7 @@ def test_a_pull_of_200_issues_with_37_matching_creates_37_tickets_and_nothing_cr
 
 
 def test_an_issue_arriving_by_webhook_becomes_a_ticket(
-    client_for, admin, tracker, fake_sentry, django_capture_on_commit_callbacks
+    client, client_for, admin, tracker, fake_sentry, django_capture_on_commit_callbacks
 ):
     api = client_for(admin)
     make_rule(api, tracker)
@@ -133,6 +135,16 @@ def test_an_issue_arriving_by_webhook_becomes_a_ticket(
     link = rule_links().get()
     assert SentryIssue.objects.get(pk=link.source_id).external_id == issue_id
     assert tracker.remote(link.ticket.key)["summary"].endswith(f"{MARK}: card 0 refused")
+
+    # The product's figures count it.
+    checkout = product_create(organization=admin.organization, name="Checkout")
+    TrackerProject.objects.filter(pk=tracker.project.pk).update(product=checkout)
+    overview = api.get(f"/api/products/{checkout.pk}/overview/").json()
+    assert overview["tickets_auto_created_this_week"] == 1
+    admin.groups.add(org_admin_group())
+    client.force_login(admin)
+    html = client.get("/admin/products/product/").content.decode()
+    assert "auto-created this week: 1)" in html
 
 
 def test_the_first_rule_by_position_takes_an_issue(
