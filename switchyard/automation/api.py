@@ -250,8 +250,7 @@ def _matches_body(decisions: list[engine.Decision], truncated: bool) -> dict:
         "results": [
             {
                 "id": d.issue.pk,
-                "reference": getattr(d.issue, "short_id", None)
-                or getattr(d.issue, "issue_number", ""),
+                "reference": d.reference,
                 "title": d.issue.title,
                 "outcome": d.outcome,
                 "tracker_project": d.project.key if d.project else None,

@@ -45,6 +45,7 @@ class Decision:
     """What a rule would do with one issue."""
 
     issue: models.Model
+    reference: str
     outcome: str
     project: TrackerProject | None = None
     error: str = ""
@@ -124,17 +125,18 @@ def plan(
     )
     decisions = []
     for issue in issues:
+        reference = source.reference(issue)
         if issue.pk in linked:
-            decisions.append(Decision(issue, Outcome.SKIPPED))
+            decisions.append(Decision(issue, reference, Outcome.SKIPPED))
             continue
         project, error = target_project(rule, source, issue)
         if project is None:
-            decisions.append(Decision(issue, Outcome.FAILED, error=error))
+            decisions.append(Decision(issue, reference, Outcome.FAILED, error=error))
         elif room > 0:
             room -= 1
-            decisions.append(Decision(issue, Outcome.CREATED, project))
+            decisions.append(Decision(issue, reference, Outcome.CREATED, project))
         else:
-            decisions.append(Decision(issue, Outcome.THROTTLED, project))
+            decisions.append(Decision(issue, reference, Outcome.THROTTLED, project))
     return decisions
 
 

@@ -14,19 +14,23 @@ Outcome = RuleMatch.Outcome
 RECENT_FAILURES = 10
 
 
+def with_effectiveness(rules: QuerySet[AutomationRule]) -> QuerySet[AutomationRule]:
+    """Rules with their matches counted by outcome."""
+    return rules.annotate(
+        matched=Count("matches"),
+        created=Count("matches", filter=Q(matches__outcome=Outcome.CREATED)),
+        skipped=Count("matches", filter=Q(matches__outcome=Outcome.SKIPPED)),
+        throttled=Count("matches", filter=Q(matches__outcome=Outcome.THROTTLED)),
+        failed=Count("matches", filter=Q(matches__outcome=Outcome.FAILED)),
+    )
+
+
 def rule_list(*, organization: Organization) -> QuerySet[AutomationRule]:
     """The organization's rules in evaluation order, with their match counts (one query)."""
     return (
-        AutomationRule.objects.filter(organization=organization)
+        with_effectiveness(AutomationRule.objects.filter(organization=organization))
         .select_related("product", "tracker_project__connection")
         .prefetch_related("sentry_projects")
-        .annotate(
-            matched=Count("matches"),
-            created=Count("matches", filter=Q(matches__outcome=Outcome.CREATED)),
-            skipped=Count("matches", filter=Q(matches__outcome=Outcome.SKIPPED)),
-            throttled=Count("matches", filter=Q(matches__outcome=Outcome.THROTTLED)),
-            failed=Count("matches", filter=Q(matches__outcome=Outcome.FAILED)),
-        )
         .order_by("position", "pk")
     )
 

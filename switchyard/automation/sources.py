@@ -55,6 +55,10 @@ class Source:
     def template_values(self, issue) -> dict[str, object]:
         raise NotImplementedError
 
+    def reference(self, issue) -> str:
+        """How people name the issue (a Sentry short id, a customer issue number)."""
+        raise NotImplementedError
+
     def default_project(self, issue) -> TrackerProject | None:
         raise NotImplementedError
 
@@ -88,6 +92,9 @@ class SentrySource(Source):
         if rule.text_contains:
             q &= Q(title__icontains=rule.text_contains) | Q(culprit__icontains=rule.text_contains)
         return q
+
+    def reference(self, issue: SentryIssue) -> str:
+        return issue.short_id
 
     def template_values(self, issue: SentryIssue) -> dict[str, object]:
         product = issue.project.product
@@ -134,6 +141,9 @@ class CustomerSource(Source):
         if rule.client_raised_only:
             q &= Q(is_client_issue=True)
         return q
+
+    def reference(self, issue: CustomerIssue) -> str:
+        return issue.issue_number
 
     def template_values(self, issue: CustomerIssue) -> dict[str, object]:
         customer = issue.raised_by_customer
