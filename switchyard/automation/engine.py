@@ -225,7 +225,11 @@ def _matches_by_rule(
 ) -> dict[int, list[models.Model]]:
     """Each issue of ``queryset`` under the first rule (by position) it matches: one query."""
     source = source_of(rules[0])
-    filters = {rule.pk: source.rule_filter(rule, scope_project_ids(rule)) for rule in rules}
+    # A rule without scope or conditions takes every issue (When() refuses an empty Q).
+    filters = {
+        rule.pk: source.rule_filter(rule, scope_project_ids(rule)) or Q(pk__isnull=False)
+        for rule in rules
+    }
     annotated = _unmatched(source, queryset).annotate(
         **{
             f"rule_{pk}": Case(
@@ -272,7 +276,8 @@ def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int
             apply(locked, plan(locked, by_rule[rule.pk]), tally)
     if any(tally.counts.values()):
         logger.info(
-            "automation.evaluated", extra={"organization": organization_id, **tally.as_dict()}
+            "automation.evaluated",
+            extra={"organization": organization_id, "outcomes": tally.as_dict()},
         )
     return tally
 

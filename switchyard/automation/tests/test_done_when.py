@@ -242,3 +242,12 @@ def test_five_refused_creations_in_a_row_pause_the_rule_and_tell_the_admins(
     assert RuleMatch.objects.count() == 6
     resumed = api.patch(f"/api/automation-rules/{rule['id']}/", {"active": True}, format="json")
     assert resumed.json()["paused"] is False and resumed.json()["consecutive_failures"] == 0
+
+
+def test_a_rule_without_conditions_takes_every_new_issue(
+    client_for, admin, tracker, fake_sentry, django_capture_on_commit_callbacks
+):
+    make_rule(client_for(admin), tracker, conditions={})
+    add_issues(fake_sentry, total=3, matching=0)
+    pull(django_capture_on_commit_callbacks)
+    assert rule_links().filter(ticket__isnull=False).count() == 3
