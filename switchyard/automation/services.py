@@ -156,7 +156,7 @@ def rule_update(*, rule: AutomationRule, fields: dict[str, Any]) -> AutomationRu
 
 @transaction.atomic
 def rule_delete(*, rule: AutomationRule) -> None:
-    """Delete a rule; the tickets it made stay, and its issues stay claimed by no rule."""
+    """Delete a rule and its matches; the tickets it made stay (and keep their issues skipped)."""
     rule.delete()
 
 
