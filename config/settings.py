@@ -4,9 +4,9 @@ Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION
 TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, WEBHOOK_REPLAY_WINDOW_HOURS,
 SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL, TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT,
 LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS, API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT,
-SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_COOKIES.
-A `.env` file at the project root is read when present. docs/security.md says what the
-security settings protect.
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_COOKIES,
+EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project root is read when present.
+docs/security.md says what the security settings protect.
 """
 
 import os
@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "switchyard.monitoring",
     "switchyard.trackers",
     "switchyard.support",
+    "switchyard.automation",
     "switchyard.web",
 ]
 
@@ -214,6 +215,11 @@ WEBHOOK_REPLAY_WINDOW_HOURS = env.float("WEBHOOK_REPLAY_WINDOW_HOURS", default=2
 # when this is on (the demo and the tests, whose fake remotes listen on 127.0.0.1).
 ALLOW_PRIVATE_REMOTES = env.bool("SWITCHYARD_ALLOW_PRIVATE_REMOTES", default=False)
 
+# Mail (e.g. a paused automation rule): printed on the console unless EMAIL_URL names an SMTP
+# server (smtp+tls://user:password@host:587).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="switchyard@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -282,6 +288,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "trackers.TicketLink",
     "support.CustomerIssue",
     "support.SupportSettings",
+    "automation.AutomationRule",
 )
 
 # Production: HTTPS only. Behind a proxy that terminates TLS, set TRUSTED_PROXY_COUNT and have it

@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("switchyard.sync.urls")),
     path("", include("switchyard.trackers.urls")),
     path("", include("switchyard.monitoring.urls")),
+    path("", include("switchyard.automation.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -76,6 +76,14 @@ class SentryIssueCommented:
     origin_connection_id: int
 
 
+@dataclass(frozen=True)
+class SentryIssuesStored:
+    """A batch of issues came in new or changed (a pull's stored batch, a webhook)."""
+
+    connection_id: int
+    external_ids: tuple[str, ...]
+
+
 def issue_ordering_key(external_id: str) -> str:
     return f"sentry-issue:{external_id}"
 
@@ -206,6 +214,13 @@ def _store_issues(
     if recorder is not None:
         recorder.count_upsert(SentryIssue, counts, failed=len(page) - len(stored))
     _publish_changes(connection, rows, before)
+    if upsert.written:
+        events.publish(
+            SentryIssuesStored(
+                connection_id=connection.pk,
+                external_ids=tuple(row.external_id for row in upsert.written),
+            )
+        )
     return stored
 
 

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from switchyard.accounts.models import Order, Organization, Role, User, Vendor
+from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.core.http import fail_fast
 from switchyard.support.models import (
@@ -36,6 +37,13 @@ STATUS_CATEGORY = {
 CATEGORY_STATUS = {category: status for status, category in STATUS_CATEGORY.items()}
 # How long a request waits for the tracker before answering and leaving the change to the outbox.
 TRACKER_WAIT_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class CustomerIssueChanged:
+    """A customer issue was raised, or its status, priority or category changed."""
+
+    issue_id: int
 
 
 # -- numbering ---------------------------------------------------------------------------------
@@ -225,6 +233,7 @@ def issue_raise(
                 issue.linear_team_id = project.external_id
                 issue.save(update_fields=["linear_team_id"])
             link = trackers.ticket_create_for_source(source=issue, tracker_project=project)
+        events.publish(CustomerIssueChanged(issue_id=issue.pk))
     synced = link is not None and _try_deliver_now(issue)
     issue.refresh_from_db()
     return Raised(
@@ -262,6 +271,8 @@ def issue_update(
         elif issue.status in (IssueStatus.OPEN, IssueStatus.IN_PROGRESS):
             issue.resolved_at = issue.resolved_by = None
     issue.save()
+    if {"status", "priority", "category"} & set(changed_fields):
+        events.publish(CustomerIssueChanged(issue_id=issue.pk))
     if "status" in changed_fields:
         _record_status(issue, old=old_status, actor=actor, via=via)
         _push_status(issue, origin=origin)

@@ -33,6 +33,7 @@ class KindHandlers:
 
 _kinds: dict[str, KindHandlers] = {}
 _operations: dict[str, Callable[[OutboxEntry], dict[str, Any]]] = {}
+_periodic: list[Callable[[], None]] = []
 
 
 def register_kind(kind: str, handlers: KindHandlers) -> None:
@@ -56,3 +57,13 @@ def operation(name: str) -> Callable[[OutboxEntry], dict[str, Any]]:
         return _operations[name]
     except KeyError:
         raise LookupError(f"No outbox operation {name!r} is registered.") from None
+
+
+def register_periodic(enqueue: Callable[[], None]) -> None:
+    """Register work for every scheduler tick; ``enqueue`` should only enqueue a task."""
+    if enqueue not in _periodic:
+        _periodic.append(enqueue)
+
+
+def periodic_work() -> list[Callable[[], None]]:
+    return list(_periodic)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from switchyard.sync.inbox import webhook_due_ids
 from switchyard.sync.models import Connection, SyncRun
 from switchyard.sync.outbox import outbox_due_ids
+from switchyard.sync.registry import periodic_work
 from switchyard.sync.subscribers import event_due_ids
 
 
@@ -94,6 +95,8 @@ def schedule_due_work() -> ScheduledWork:
     due_events = event_due_ids()
     for delivery_id in due_events:
         deliver_event_task.enqueue(delivery_id)
+    for enqueue in periodic_work():
+        enqueue()
     return ScheduledWork(
         pulls=pulls, deliveries=len(deliveries), webhooks=len(webhooks), events=len(due_events)
     )

@@ -21,7 +21,8 @@ class BatchUpsert:
 
     Callers may look at the stored values (``stored``) and adjust rows before ``write``, which
     inserts new rows and updates changed ones (``update_fields`` compared), skipping the rest:
-    pulling the same rows twice writes nothing the second time. Every row must share the values
+    pulling the same rows twice writes nothing the second time (``written`` lists the rows that
+    were inserted or changed). Every row must share the values
     of all ``unique_fields`` but the last (e.g. one connection's rows keyed by external id), which
     keeps the read a single indexed query.
     """
@@ -40,6 +41,7 @@ class BatchUpsert:
             name: model._meta.get_field(name).attname for name in [*unique_fields, *update_fields]
         }
         self._existing = self._read() if rows else {}
+        self.written: list[models.Model] = []
 
     def _key(self, row: models.Model) -> tuple:
         return tuple(getattr(row, self._attnames[name]) for name in self.unique_fields)
@@ -79,6 +81,7 @@ class BatchUpsert:
                 changed.append(row)
             else:
                 unchanged += 1
+        self.written = changed
         if changed:
             self.model._default_manager.bulk_create(
                 changed,

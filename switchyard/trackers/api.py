@@ -446,6 +446,9 @@ class ProductOverviewSerializer(serializers.Serializer):
     sentry_projects = SentryProjectSerializer(many=True)
     tracker_projects = TrackerProjectSerializer(many=True)
     tickets_created_this_week = TicketBriefSerializer(many=True)
+    tickets_auto_created_this_week = serializers.IntegerField(
+        help_text="Tickets automation rules created this week."
+    )
 
 
 class ProductOverviewApi(APIView):

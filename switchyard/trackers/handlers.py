@@ -16,15 +16,23 @@ from switchyard.products.mapping import Mappable, register_mappable
 from switchyard.sync.registry import KindHandlers, register_kind, register_operation
 from switchyard.trackers import services
 from switchyard.trackers.connectors.registry import CONNECTORS
-from switchyard.trackers.models import CLOSED_CATEGORIES, StatusCategory, Ticket, TrackerProject
+from switchyard.trackers.models import (
+    CLOSED_CATEGORIES,
+    StatusCategory,
+    Ticket,
+    TicketLink,
+    TrackerProject,
+)
 from switchyard.trackers.sources import SentryIssueSource, register_source
 
 
 def _product_figures() -> dict:
-    """Open tickets and tickets created this week per product, as subqueries over Product."""
+    """Open tickets, tickets created this week and those automation rules created this week per
+    product, as subqueries over Product."""
     tickets = Ticket.objects.filter(
         tracker_project__product=OuterRef("pk"), is_deleted=False
     ).order_by()
+    week_ago = Now() - timedelta(days=7)
 
     def count(queryset):
         counted = queryset.values("tracker_project__product").annotate(n=Count("id")).values("n")
@@ -32,7 +40,14 @@ def _product_figures() -> dict:
 
     return {
         "open tickets": count(tickets.exclude(status_category__in=CLOSED_CATEGORIES)),
-        "new this week": count(tickets.filter(remote_created_at__gte=Now() - timedelta(days=7))),
+        "new this week": count(tickets.filter(remote_created_at__gte=week_ago)),
+        "auto-created this week": count(
+            TicketLink.objects.filter(
+                tracker_project__product=OuterRef("pk"),
+                created_via=TicketLink.CreatedVia.RULE,
+                created_at__gte=week_ago,
+            ).order_by()
+        ),
     }
 
 

@@ -47,7 +47,8 @@ def links_of_source(*, source) -> QuerySet[TicketLink]:
 
 def product_overview(*, product: Product) -> dict:
     """A product across systems: Sentry projects with unresolved issues, tracker projects with open
-    tickets, and tickets created this week, for the product and its sub-products."""
+    tickets, tickets created this week and how many of them automation rules created, for the
+    product and its sub-products."""
     subtree = product_subtree(product=product)
     sentry_projects = sentry_project_list(organization=product.organization).filter(
         product__in=subtree
@@ -64,4 +65,9 @@ def product_overview(*, product: Product) -> dict:
         "sentry_projects": sentry_projects.order_by("slug"),
         "tracker_projects": tracker_projects.order_by("key"),
         "tickets_created_this_week": new_tickets.order_by("-remote_created_at"),
+        "tickets_auto_created_this_week": TicketLink.objects.filter(
+            tracker_project__product__in=subtree,
+            created_via=TicketLink.CreatedVia.RULE,
+            created_at__gte=week_ago,
+        ).count(),
     }

@@ -17,7 +17,7 @@ from switchyard.core import events
 from switchyard.core.exceptions import DomainError, RemoteError, ValidationFailed
 from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
-from switchyard.sync.outbox import outbox_add
+from switchyard.sync.outbox import max_attempts, outbox_add
 from switchyard.sync.registry import VerifiedWebhook
 from switchyard.sync.runs import RunRecorder
 from switchyard.sync.upsert import BatchUpsert, bulk_upsert
@@ -39,7 +39,7 @@ from switchyard.trackers.models import (
     TicketLink,
     TrackerProject,
 )
-from switchyard.trackers.sources import source_for
+from switchyard.trackers.sources import TicketDraft, source_for
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,21 @@ MOVE_TICKET = "tracker.move_ticket"
 UPDATE_TICKET = "tracker.update_ticket"
 COMMENT_TICKET = "tracker.comment"
 ASSIGN_TICKET = "tracker.assign"
+
+
+@dataclass(frozen=True)
+class LinkTicketCreated:
+    """The ticket of a link created through the outbox exists in the tracker."""
+
+    link_id: int
+
+
+@dataclass(frozen=True)
+class LinkTicketFailed:
+    """Creating the ticket of a link failed for good; ``message`` is the tracker's own words."""
+
+    link_id: int
+    message: str
 
 
 class AlreadyLinked(DomainError):
@@ -368,14 +383,22 @@ def _active_link(source, project: TrackerProject) -> TicketLink | None:
 
 @transaction.atomic
 def ticket_create_for_source(
-    *, source, tracker_project: TrackerProject, via: str = TicketLink.CreatedVia.MANUAL
+    *,
+    source,
+    tracker_project: TrackerProject,
+    via: str = TicketLink.CreatedVia.MANUAL,
+    draft: TicketDraft | None = None,
+    issue_type: str = "",
 ) -> TicketLink:
-    """Create a ticket for ``source`` in ``tracker_project`` (through the outbox) and link it."""
+    """Create a ticket for ``source`` in ``tracker_project`` (through the outbox) and link it.
+
+    ``draft`` and ``issue_type`` replace the source's own description and the project's default.
+    """
     _check_project(source, tracker_project)
     if (existing := _active_link(source, tracker_project)) is not None:
         label = existing.ticket.key if existing.ticket else "a ticket being created"
         raise AlreadyLinked(f"Already linked to {label} in {tracker_project.key}.")
-    draft = source_for(type(source)).draft(source)
+    draft = draft or source_for(type(source)).draft(source)
     link = TicketLink.objects.create(
         tracker_project=tracker_project,
         source_type=ContentType.objects.get_for_model(source),
@@ -393,6 +416,7 @@ def ticket_create_for_source(
             "priority": draft.priority,
             "labels": [*tracker_project.default_labels, *draft.labels],
             "assignee_email": draft.assignee_email,
+            "issue_type": issue_type,
         },
     )
     return link
@@ -434,7 +458,7 @@ def deliver_create_ticket(entry: OutboxEntry) -> dict:
                 project_key=project.key,
                 summary=entry.payload["summary"],
                 description=entry.payload["description"],
-                issue_type=project.default_issue_type,
+                issue_type=entry.payload.get("issue_type") or project.default_issue_type,
                 priority=mappings.remote_priority(project, entry.payload["priority"]),
                 labels=tuple(entry.payload["labels"]),
                 assignee_email=entry.payload.get("assignee_email", ""),
@@ -443,8 +467,11 @@ def deliver_create_ticket(entry: OutboxEntry) -> dict:
         )
     except RemoteError as error:
         _mark_link_failing(link.pk, error.message)
+        if not error.retryable or entry.attempts >= max_attempts():
+            events.publish(LinkTicketFailed(link_id=link.pk, message=_refusal(error)))
         raise
     with transaction.atomic():
+        events.publish(LinkTicketCreated(link_id=link.pk))
         store_tickets(entry.connection, [remote], announce_new=False)
         ticket = Ticket.objects.get(connection=entry.connection, external_id=remote.external_id)
         link.ticket = ticket
@@ -455,6 +482,13 @@ def deliver_create_ticket(entry: OutboxEntry) -> dict:
         if link.source is not None:
             source_for(type(link.source)).on_linked(link.source, ticket=ticket)
     return {"ticket": ticket.key, "url": ticket.url}
+
+
+def _refusal(error: RemoteError) -> str:
+    """The remote's reason in its own words: its field errors, else the start of its answer."""
+    details = getattr(error, "field_errors", None) or {}
+    said = "; ".join(f"{name}: {text}" for name, text in details.items()) or error.body[:500]
+    return f"{error.message}: {said}" if said else error.message
 
 
 TICKET_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*-\d+)")

@@ -449,12 +449,14 @@ def test_a_product_shows_its_projects_open_tickets_and_new_tickets(
     assert [p["key"] for p in overview["tracker_projects"]] == [tracker.project.key]
     assert overview["tracker_projects"][0]["open_tickets"] >= 1
     assert link.ticket.key in [t["key"] for t in overview["tickets_created_this_week"]]
+    assert overview["tickets_auto_created_this_week"] == 0  # made by a person
 
     admin.groups.add(org_admin_group())
     client.force_login(admin)
     html = client.get("/admin/products/product/").content.decode()
     expected = Ticket.objects.filter(tracker_project=tracker.project).count()  # all open, all new
-    assert f"1 Tracker projects</a> (open tickets: {expected}, new this week: {expected})" in html
+    figures = f"open tickets: {expected}, new this week: {expected}, auto-created this week: 0"
+    assert f"1 Tracker projects</a> ({figures})" in html
 
 
 def test_a_subscriber_failing_once_is_retried_and_the_ticket_still_moves(

@@ -1,0 +1,352 @@
+"""The rule engine: which issues a rule matches, and what becomes of each match.
+
+One path serves every trigger. ``plan`` decides (matched, already linked, over the hourly
+ceiling) without writing; ``apply`` records the decisions and creates the tickets through the
+trackers' ticket service (so through the outbox, with idempotent creates). A stored batch asks
+every active rule at once (the first by position wins an issue); a preview plans one rule over
+the organization's issues, and a manual run applies exactly that plan.
+
+At most one automatic ticket per issue: a ``RuleMatch`` row per issue, unique, is inserted before
+the ticket is queued, in the same transaction; a second worker or rule that gets there later finds
+the row and leaves the issue alone. The rule row is locked while its batch is applied, so the
+hourly ceiling is counted exactly whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from switchyard.automation.models import AutomationRule, RuleMatch
+from switchyard.automation.outcomes import rule_record_failures
+from switchyard.automation.sources import Source, source_of
+from switchyard.automation.templates import render
+from switchyard.core.exceptions import DomainError
+from switchyard.trackers import services as trackers
+from switchyard.trackers.models import CLOSED_CATEGORIES, TicketLink, TrackerProject
+from switchyard.trackers.sources import TicketDraft, source_for
+
+logger = logging.getLogger(__name__)
+
+Outcome = RuleMatch.Outcome
+# A manual run (and its preview) looks at this many matching issues at most.
+RUN_LIMIT = 1000
+
+
+@dataclass
+class Decision:
+    """What a rule would do with one issue."""
+
+    issue: models.Model
+    reference: str
+    outcome: str
+    project: TrackerProject | None = None
+    error: str = ""
+
+
+@dataclass
+class Tally:
+    """What an evaluation did, per outcome (``claimed``: issues another worker took first)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, outcome: str, n: int = 1) -> None:
+        self.counts[outcome] += n
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: self.counts.get(name, 0) for name in [*Outcome.values, "claimed"]}
+
+
+def hour_start(moment: datetime | None = None) -> datetime:
+    return (moment or timezone.now()).replace(minute=0, second=0, microsecond=0)
+
+
+def scope_project_ids(rule: AutomationRule) -> list[int]:
+    return [project.pk for project in rule.sentry_projects.all()] if rule.pk else []
+
+
+def _unmatched(source: Source, queryset: models.QuerySet) -> models.QuerySet:
+    claimed = RuleMatch.objects.filter(
+        source_type=ContentType.objects.get_for_model(source.model), source_id=OuterRef("pk")
+    )
+    return queryset.exclude(Exists(claimed))
+
+
+def _open_linked(source: Source, issue_ids: list[int]) -> set[int]:
+    """Of these issues, those with a live link to a ticket that is not closed (or being made)."""
+    return set(
+        TicketLink.objects.filter(
+            source_type=ContentType.objects.get_for_model(source.model),
+            source_id__in=issue_ids,
+            is_active=True,
+        )
+        .filter(Q(ticket__isnull=True) | ~Q(ticket__status_category__in=CLOSED_CATEGORIES))
+        .values_list("source_id", flat=True)
+    )
+
+
+def created_this_hour(rule: AutomationRule) -> int:
+    if rule.pk is None:
+        return 0  # an unsaved rule (a preview) has made nothing yet
+    return RuleMatch.objects.filter(
+        rule=rule, outcome=Outcome.CREATED, decided_at__gte=hour_start()
+    ).count()
+
+
+def target_project(
+    rule: AutomationRule, source: Source, issue
+) -> tuple[TrackerProject | None, str]:
+    """Where the rule's ticket for ``issue`` goes, or why it cannot go anywhere."""
+    project = rule.tracker_project or source.default_project(issue)
+    if project is None:
+        return None, "No tracker project is mapped to the issue's product."
+    if not project.rules_may_create:
+        return None, f"Rules may not create tickets in {project.key} (see the tracker project)."
+    if project.is_deleted:
+        return None, f"{project.key} no longer exists in the tracker."
+    return project, ""
+
+
+def plan(
+    rule: AutomationRule, issues: list[models.Model], *, already_created: int | None = None
+) -> list[Decision]:
+    """What ``rule`` does with issues it matched and no rule has claimed (no writes)."""
+    source = source_of(rule)
+    linked = _open_linked(source, [issue.pk for issue in issues])
+    room = rule.hourly_ceiling - (
+        created_this_hour(rule) if already_created is None else already_created
+    )
+    decisions = []
+    for issue in issues:
+        reference = source.reference(issue)
+        if issue.pk in linked:
+            decisions.append(Decision(issue, reference, Outcome.SKIPPED))
+            continue
+        project, error = target_project(rule, source, issue)
+        if project is None:
+            decisions.append(Decision(issue, reference, Outcome.FAILED, error=error))
+        elif room > 0:
+            room -= 1
+            decisions.append(Decision(issue, reference, Outcome.CREATED, project))
+        else:
+            decisions.append(Decision(issue, reference, Outcome.THROTTLED, project))
+    return decisions
+
+
+def _draft(rule: AutomationRule, source: Source, issue) -> TicketDraft:
+    own = source_for(source.model).draft(issue)
+    values = source.template_values(issue)
+    return TicketDraft(
+        summary=(render(rule.title_template, values) if rule.title_template else own.summary)[:250],
+        description=render(rule.description_template, values)
+        if rule.description_template
+        else own.description,
+        priority=rule.priority or own.priority,
+        labels=tuple(rule.labels) or own.labels,
+        assignee_email=rule.assignee_email,
+    )
+
+
+def _queue_ticket(rule: AutomationRule, source: Source, match: RuleMatch, issue, project) -> None:
+    """Create the match's ticket through the tickets service; a refusal here is a failure."""
+    try:
+        link = trackers.ticket_create_for_source(
+            source=issue,
+            tracker_project=project,
+            via=TicketLink.CreatedVia.RULE,
+            draft=_draft(rule, source, issue),
+            issue_type=rule.issue_type,
+        )
+    except trackers.AlreadyLinked:
+        match.outcome = Outcome.SKIPPED
+    except DomainError as error:
+        match.outcome, match.error = Outcome.FAILED, error.message
+    else:
+        match.outcome, match.link = Outcome.CREATED, link
+    match.decided_at = timezone.now()
+    match.save(update_fields=["outcome", "link", "error", "decided_at"])
+
+
+def apply(rule: AutomationRule, decisions: list[Decision], tally: Tally) -> None:
+    """Record the decisions and queue the tickets (call inside a transaction holding the rule)."""
+    source = source_of(rule)
+    content_type = ContentType.objects.get_for_model(source.model)
+    failures = 0
+    for decision in decisions:
+        try:
+            with transaction.atomic():
+                match = RuleMatch.objects.create(
+                    rule=rule,
+                    source_type=content_type,
+                    source_id=decision.issue.pk,
+                    outcome=decision.outcome,
+                    error=decision.error,
+                    decided_at=timezone.now() if decision.outcome == Outcome.FAILED else None,
+                )
+                if decision.outcome == Outcome.CREATED:
+                    _queue_ticket(rule, source, match, decision.issue, decision.project)
+        except IntegrityError:
+            tally.add("claimed")  # another rule or worker has it
+            continue
+        tally.add(match.outcome)
+        failures += match.outcome == Outcome.FAILED
+        if match.outcome == Outcome.CREATED:
+            rule.last_fired_at = match.decided_at
+    rule.save(update_fields=["last_fired_at"])
+    if failures:
+        rule_record_failures(rule=rule, count=failures, reason=decisions_error(decisions))
+
+
+def decisions_error(decisions: list[Decision]) -> str:
+    return next((d.error for d in reversed(decisions) if d.error), "")
+
+
+def _locked(rule: AutomationRule) -> AutomationRule | None:
+    """The rule, locked for this transaction, if it may still act."""
+    locked = AutomationRule.objects.select_for_update().filter(pk=rule.pk, active=True).first()
+    if locked is None or locked.is_paused:
+        return None
+    locked.organization = rule.organization
+    return locked
+
+
+# -- triggers ----------------------------------------------------------------------------------
+
+
+def _matches_by_rule(
+    rules: list[AutomationRule], queryset: models.QuerySet
+) -> dict[int, list[models.Model]]:
+    """Each issue of ``queryset`` under the first rule (by position) it matches: one query."""
+    source = source_of(rules[0])
+    # A rule without scope or conditions takes every issue (When() refuses an empty Q).
+    filters = {
+        rule.pk: source.rule_filter(rule, scope_project_ids(rule)) or Q(pk__isnull=False)
+        for rule in rules
+    }
+    annotated = _unmatched(source, queryset).annotate(
+        **{
+            f"rule_{pk}": Case(
+                When(q, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+            for pk, q in filters.items()
+        }
+    )
+    any_rule = Q()
+    for q in filters.values():
+        any_rule |= q
+    by_rule: dict[int, list[models.Model]] = defaultdict(list)
+    for issue in annotated.filter(any_rule).order_by("pk"):
+        first = next(rule.pk for rule in rules if getattr(issue, f"rule_{rule.pk}"))
+        by_rule[first].append(issue)
+    return by_rule
+
+
+def active_rules(*, organization_id: int, source: str) -> list[AutomationRule]:
+    return list(
+        AutomationRule.objects.filter(
+            organization_id=organization_id, source=source, active=True, pause_reason=""
+        )
+        .select_related("organization", "product", "tracker_project__connection")
+        .prefetch_related("sentry_projects")
+        .order_by("position", "pk")
+    )
+
+
+def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int]) -> Tally:
+    """Run every active rule of the organization over issues that came in or changed."""
+    tally = Tally()
+    rules = active_rules(organization_id=organization_id, source=source.key)
+    if not rules or not issue_ids:
+        return tally
+    queryset = source.issues(organization_id).filter(pk__in=issue_ids)
+    by_rule = _matches_by_rule(rules, queryset)
+    for rule in rules:
+        if not by_rule.get(rule.pk):
+            continue
+        with transaction.atomic():
+            if (locked := _locked(rule)) is None:
+                continue
+            apply(locked, plan(locked, by_rule[rule.pk]), tally)
+    if any(tally.counts.values()):
+        logger.info(
+            "automation.evaluated",
+            extra={"organization": organization_id, "outcomes": tally.as_dict()},
+        )
+    return tally
+
+
+def selection(rule: AutomationRule, project_ids: list[int]) -> tuple[list[models.Model], bool]:
+    """The organization's issues ``rule`` matches that no rule has claimed (at most RUN_LIMIT)."""
+    source = source_of(rule)
+    queryset = _unmatched(source, source.issues(rule.organization_id)).filter(
+        source.rule_filter(rule, project_ids)
+    )
+    issues = list(queryset.order_by("pk")[: RUN_LIMIT + 1])
+    return issues[:RUN_LIMIT], len(issues) > RUN_LIMIT
+
+
+def rule_preview(*, rule: AutomationRule, project_ids: list[int]) -> tuple[list[Decision], bool]:
+    """What running ``rule`` (saved or not) would do now; nothing is written."""
+    issues, truncated = selection(rule, project_ids)
+    return plan(rule, issues), truncated
+
+
+def rule_run(*, rule: AutomationRule) -> tuple[list[Decision], bool, Tally]:
+    """Run a saved rule over the organization's existing issues now: the preview, applied."""
+    tally = Tally()
+    with transaction.atomic():
+        locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+        decisions, truncated = rule_preview(rule=locked, project_ids=scope_project_ids(locked))
+        apply(locked, decisions, tally)
+    return decisions, truncated, tally
+
+
+def rule_release(*, rule: AutomationRule, by_person: bool) -> int:
+    """Create the tickets of held matches: all of them for a person, else up to this hour's room."""
+    released = 0
+    with transaction.atomic():
+        rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+        source = source_of(rule)
+        held = list(
+            RuleMatch.objects.filter(rule=rule, outcome=Outcome.THROTTLED).order_by(
+                "matched_at", "pk"
+            )
+        )
+        if not by_person:
+            held = held[: max(0, rule.hourly_ceiling - created_this_hour(rule))]
+        issues = source.model._default_manager.in_bulk([m.source_id for m in held])
+        linked = _open_linked(source, list(issues))
+        for match in held:
+            issue = issues.get(match.source_id)
+            if issue is None or issue.pk in linked:
+                match.outcome, match.decided_at = Outcome.SKIPPED, timezone.now()
+                match.save(update_fields=["outcome", "decided_at"])
+                continue
+            project, error = target_project(rule, source, issue)
+            if project is None:
+                match.outcome, match.error, match.decided_at = Outcome.FAILED, error, timezone.now()
+                match.save(update_fields=["outcome", "error", "decided_at"])
+                continue
+            with transaction.atomic():
+                _queue_ticket(rule, source, match, issue, project)
+            released += match.outcome == Outcome.CREATED
+        if released:
+            rule.last_fired_at = timezone.now()
+            rule.save(update_fields=["last_fired_at"])
+    return released
+
+
+def rules_with_due_holds() -> list[int]:
+    """Rules holding matches from an hour that has ended (the ceiling has room again)."""
+    return list(
+        RuleMatch.objects.filter(outcome=Outcome.THROTTLED, matched_at__lt=hour_start())
+        .values_list("rule_id", flat=True)
+        .distinct()
+    )
