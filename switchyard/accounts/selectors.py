@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from switchyard.accounts.models import Organization, Team, User
+from switchyard.accounts.models import STAFF_ROLES, Order, Organization, Team, User, Vendor
 
 
 def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
@@ -16,3 +16,19 @@ def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
 
 def team_list(*, organization: Organization) -> QuerySet[Team]:
     return Team.objects.filter(organization=organization).prefetch_related("members")
+
+
+def staff_list(*, organization: Organization) -> QuerySet[User]:
+    """Active admins, employees and vendor staff of an organization: the people issues go to."""
+    return User.objects.filter(
+        organization=organization, role__in=STAFF_ROLES, is_active=True
+    ).order_by("first_name", "last_name", "username")
+
+
+def vendor_list(*, organization: Organization) -> QuerySet[Vendor]:
+    return Vendor.objects.filter(organization=organization, is_active=True)
+
+
+def customer_orders(*, customer: User, organization: Organization) -> QuerySet[Order]:
+    """A customer's orders with one organization, newest first."""
+    return Order.objects.filter(organization=organization, customer=customer)

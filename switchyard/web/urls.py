@@ -1,10 +1,18 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from switchyard.web import views
+from switchyard.web import home, portal
+
+web_patterns = [
+    path("portal/", portal.my_issues, name="portal"),
+    path("portal/raise/", portal.raise_issue, name="portal_raise"),
+    path("portal/raise/choices/", portal.raise_choices, name="portal_raise_choices"),
+    path("portal/issues/<int:pk>/", portal.issue_page, name="portal_issue"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include((web_patterns, "web"))),
 ]
