@@ -16,7 +16,7 @@ def nav_items(user) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
     if user.is_org_staff:
-        return [("Products", reverse("home"))]
+        return [("Inbox", reverse("web:inbox")), ("Products", reverse("home"))]
     if user.is_superuser:
         return []
     return [("My issues", reverse("web:portal")), ("Raise an issue", reverse("web:portal_raise"))]

@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from switchyard.web import home, portal
+from switchyard.web import home, inbox, portal
 
 web_patterns = [
     path("portal/", portal.my_issues, name="portal"),
     path("portal/raise/", portal.raise_issue, name="portal_raise"),
     path("portal/raise/choices/", portal.raise_choices, name="portal_raise_choices"),
     path("portal/issues/<int:pk>/", portal.issue_page, name="portal_issue"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/bulk/", inbox.bulk, name="inbox_bulk"),
+    path("inbox/issues/<int:pk>/", inbox.issue_page, name="inbox_issue"),
 ]
 
 urlpatterns = [
