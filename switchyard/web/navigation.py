@@ -16,7 +16,11 @@ def nav_items(user) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
     if user.is_org_staff:
-        return [("Inbox", reverse("web:inbox")), ("Products", reverse("home"))]
+        return [
+            ("Inbox", reverse("web:inbox")),
+            ("Products", reverse("web:products")),
+            ("Sentry issues", reverse("web:sentry_issues")),
+        ]
     if user.is_superuser:
         return []
     return [("My issues", reverse("web:portal")), ("Raise an issue", reverse("web:portal_raise"))]

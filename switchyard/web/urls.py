@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from switchyard.web import home, inbox, portal
+from switchyard.web import home, inbox, portal, products, sentry
 
 web_patterns = [
     path("portal/", portal.my_issues, name="portal"),
@@ -11,6 +11,10 @@ web_patterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/bulk/", inbox.bulk, name="inbox_bulk"),
     path("inbox/issues/<int:pk>/", inbox.issue_page, name="inbox_issue"),
+    path("products/", products.tree, name="products"),
+    path("products/<int:pk>/", products.product_page, name="product"),
+    path("sentry/", sentry.issue_list, name="sentry_issues"),
+    path("sentry/selection/", sentry.act_on_selection, name="sentry_act"),
 ]
 
 urlpatterns = [

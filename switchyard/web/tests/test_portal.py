@@ -43,7 +43,7 @@ def test_the_header_names_the_real_role(signed_in, people, django_user_model):
     superuser = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
     html = signed_in(superuser).get("/", follow=True).content.decode()
     assert 'data-testid="role">Platform admin<' in html and ">Customer<" not in html
-    html = signed_in(people["vendor"]).get("/").content.decode()
+    html = signed_in(people["vendor"]).get("/", follow=True).content.decode()
     assert 'data-testid="role">Vendor<' in html and "My issues" not in html
 
 
