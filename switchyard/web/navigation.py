@@ -16,11 +16,14 @@ def nav_items(user) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
     if user.is_org_staff:
-        return [
+        items = [
             ("Inbox", reverse("web:inbox")),
             ("Products", reverse("web:products")),
             ("Sentry issues", reverse("web:sentry_issues")),
         ]
+        if user.is_org_admin:
+            items.append(("Sync health", reverse("web:sync_health")))
+        return items
     if user.is_superuser:
         return []
     return [("My issues", reverse("web:portal")), ("Raise an issue", reverse("web:portal_raise"))]

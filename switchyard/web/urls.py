@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from switchyard.web import home, inbox, portal, products, sentry
+from switchyard.web import home, inbox, portal, products, sentry, sync_health
 
 web_patterns = [
     path("portal/", portal.my_issues, name="portal"),
@@ -15,6 +15,14 @@ web_patterns = [
     path("products/<int:pk>/", products.product_page, name="product"),
     path("sentry/", sentry.issue_list, name="sentry_issues"),
     path("sentry/selection/", sentry.act_on_selection, name="sentry_act"),
+    path("sync/", sync_health.health, name="sync_health"),
+    path("sync/deliveries/", sync_health.deliveries, name="sync_deliveries"),
+    path(
+        "sync/connections/<int:pk>/<str:action>/",
+        sync_health.connection_action,
+        name="sync_connection",
+    ),
+    path("sync/outbox/<int:pk>/<str:action>/", sync_health.outbox_action, name="sync_outbox"),
 ]
 
 urlpatterns = [
