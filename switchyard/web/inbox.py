@@ -39,8 +39,11 @@ class InboxFilter(django_filters.FilterSet):
         choices=[("client", "Client-raised"), ("internal", "Internal")],
         method="by_source",
         empty_label="Any",
+        label="Source",
     )
-    assignee = django_filters.ChoiceFilter(method="by_assignee", empty_label="Anyone")
+    assignee = django_filters.ChoiceFilter(
+        method="by_assignee", empty_label="Anyone", label="Assignee"
+    )
     ordering = django_filters.OrderingFilter(
         fields=[name.lstrip("-") for name, _ in ORDERINGS], empty_label=None, label="Order"
     )
@@ -80,9 +83,11 @@ class InboxFilter(django_filters.FilterSet):
 
 
 def _assignee_field(organization, **kwargs) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    field = forms.ModelChoiceField(
         queryset=staff_list(organization=organization), label="Assignee", **kwargs
     )
+    field.label_from_instance = lambda user: f"{user.display_name} ({user.get_role_display()})"
+    return field
 
 
 class BulkForm(forms.Form):

@@ -28,7 +28,7 @@ LAST_SEEN = {"today": timedelta(days=1), "week": timedelta(days=7), "month": tim
 class SentryIssueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     product = django_filters.ModelChoiceFilter(
-        queryset=None, method="in_product", empty_label="Any product"
+        queryset=None, method="in_product", empty_label="Any product", label="Product"
     )
     project = django_filters.ModelChoiceFilter(queryset=None, empty_label="Any project")
     level = django_filters.ChoiceFilter(choices=IssueLevel.choices, empty_label="Any")
