@@ -1,7 +1,7 @@
 """Switchyard settings, read from the environment (django-environ).
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL. A `.env` file at the project root is
+TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL, EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project root is
 read when present.
 """
 
@@ -133,6 +133,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `manage.py collectstatic` for production
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Email (customer notifications): printed to the console unless EMAIL_URL names an SMTP server,
+# e.g. smtp+tls://user:password@smtp.example.com:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchyard <switchyard@localhost>")
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://switchyard"),

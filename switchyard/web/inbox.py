@@ -251,7 +251,7 @@ def issue_page(request, pk: int):
         messages.error(request, "Unknown action.")
         return redirect("web:inbox_issue", pk=issue.pk)
     all_forms = _forms(issue, request.POST, which)
-    form = all_forms.get(which, forms.Form(request.POST or None))
+    form = all_forms.get(which, forms.Form(request.POST if request.method == "POST" else None))
     if which and form.is_valid():
         try:
             messages.success(request, _act(request, issue, which, form))

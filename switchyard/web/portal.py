@@ -13,6 +13,7 @@ from switchyard.accounts.selectors import customer_orders, organizations_visible
 from switchyard.core.exceptions import DomainError
 from switchyard.support import selectors, services
 from switchyard.support.models import CustomerIssue, IssueCategory, IssuePriority, IssueStatus
+from switchyard.support.notifications import notifications_set, wants_issue_emails
 from switchyard.web.access import customer_only
 from switchyard.web.forms import show_domain_error
 from switchyard.web.paging import page_of
@@ -78,7 +79,7 @@ class RaiseForm(forms.Form):
 
 @customer_only
 def raise_issue(request):
-    form = RaiseForm(request.POST or None, customer=request.user)
+    form = RaiseForm(request.POST if request.method == "POST" else None, customer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             raised = services.issue_raise(customer=request.user, **form.cleaned_data)
@@ -108,7 +109,7 @@ def issue_page(request, pk: int):
     """One of the customer's issues: details, timeline, comment box (POST adds a comment)."""
     issues = selectors.issue_with_thread(selectors.issues_visible_to(user=request.user))
     issue = get_object_or_404(issues, pk=pk)
-    form = CommentForm(request.POST or None)
+    form = CommentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.issue_comment(issue=issue, author=request.user, text=form.cleaned_data["text"])
         messages.success(request, "Comment added.")
@@ -118,3 +119,23 @@ def issue_page(request, pk: int):
         "web/portal/issue.html",
         {"issue": issue, "timeline": issue_timeline(issue), "form": form},
     )
+
+
+class EmailSettingsForm(forms.Form):
+    email_on_issue_updates = forms.BooleanField(
+        required=False, label="Email me when my issue's status changes or staff reply"
+    )
+
+
+@customer_only
+def email_settings(request):
+    """The customer turns issue emails on or off."""
+    form = EmailSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"email_on_issue_updates": wants_issue_emails(request.user)},
+    )
+    if request.method == "POST" and form.is_valid():
+        notifications_set(user=request.user, **form.cleaned_data)
+        messages.success(request, "Email settings saved.")
+        return redirect("web:portal_email")
+    return render(request, "web/portal/email.html", {"form": form})

@@ -8,6 +8,7 @@ web_patterns = [
     path("portal/raise/", portal.raise_issue, name="portal_raise"),
     path("portal/raise/choices/", portal.raise_choices, name="portal_raise_choices"),
     path("portal/issues/<int:pk>/", portal.issue_page, name="portal_issue"),
+    path("portal/email/", portal.email_settings, name="portal_email"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/bulk/", inbox.bulk, name="inbox_bulk"),
     path("inbox/issues/<int:pk>/", inbox.issue_page, name="inbox_issue"),

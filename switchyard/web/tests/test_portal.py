@@ -169,3 +169,10 @@ def test_my_issues_costs_the_same_queries_at_any_page_size(
     assert small.content.decode().count("/portal/issues/") < large.content.decode().count(
         "/portal/issues/"
     )
+
+
+def test_an_empty_form_shows_every_required_field(signed_in, people):
+    html = signed_in(people["customer"]).post("/portal/raise/", {}).content.decode()
+    for field in ("organization", "title", "description", "priority", "category"):
+        assert f'id="id_{field}-error">This field is required.' in html
+    assert CustomerIssue.objects.count() == 0
