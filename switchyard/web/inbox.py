@@ -258,8 +258,6 @@ def issue_page(request, pk: int):
             return redirect("web:inbox_issue", pk=issue.pk)
         except DomainError as error:
             show_domain_error(form, error, aliases=ALIASES)
-            if form.non_field_errors() and which not in all_forms:
-                messages.error(request, " ".join(form.non_field_errors()))
     return render(
         request,
         "web/inbox/issue.html",
