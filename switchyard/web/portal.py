@@ -48,7 +48,7 @@ class OrderChoice(forms.ModelChoiceField):
 class RaiseForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none())
     title = forms.CharField(max_length=300)
-    description = forms.CharField(widget=forms.Textarea)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     priority = forms.ChoiceField(choices=IssuePriority.choices, initial=IssuePriority.MEDIUM)
     category = forms.ChoiceField(choices=IssueCategory.choices, initial=IssueCategory.GENERAL)
     vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), required=False)
