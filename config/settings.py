@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
     "switchyard.core",
     "switchyard.accounts",
     "switchyard.products",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "switchyard.accounts.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that it turns any login refused during a lockout into the lockout answer.
@@ -102,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "switchyard.web.navigation.navigation",
             ],
         },
     },
@@ -148,6 +151,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `manage.py collectstatic` for production
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Email (customer notifications, paused automation rules): printed to the console unless
+# EMAIL_URL names an SMTP server, e.g. smtp+tls://user:password@smtp.example.com:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchyard <switchyard@localhost>")
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://switchyard"),
@@ -214,11 +222,6 @@ WEBHOOK_REPLAY_WINDOW_HOURS = env.float("WEBHOOK_REPLAY_WINDOW_HOURS", default=2
 # Connections may point at loopback, private, link-local and other non-global addresses only
 # when this is on (the demo and the tests, whose fake remotes listen on 127.0.0.1).
 ALLOW_PRIVATE_REMOTES = env.bool("SWITCHYARD_ALLOW_PRIVATE_REMOTES", default=False)
-
-# Mail (e.g. a paused automation rule): printed on the console unless EMAIL_URL names an SMTP
-# server (smtp+tls://user:password@host:587).
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="switchyard@localhost")
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from switchyard.accounts.models import ApiToken, AuditEntry, Organization, Role, Team, User
+from switchyard.accounts.models import (
+    STAFF_ROLES,
+    ApiToken,
+    AuditEntry,
+    Order,
+    Organization,
+    Role,
+    Team,
+    User,
+    Vendor,
+)
 from switchyard.accounts.tokens import password_fingerprint
 
 
@@ -37,3 +47,19 @@ def audit_entries_of(*, organization: Organization) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(organization=organization).select_related(
         "actor", "content_type"
     )
+
+
+def staff_list(*, organization: Organization) -> QuerySet[User]:
+    """Active admins, employees and vendor staff of an organization: the people issues go to."""
+    return User.objects.filter(
+        organization=organization, role__in=STAFF_ROLES, is_active=True
+    ).order_by("first_name", "last_name", "username")
+
+
+def vendor_list(*, organization: Organization) -> QuerySet[Vendor]:
+    return Vendor.objects.filter(organization=organization, is_active=True)
+
+
+def customer_orders(*, customer: User, organization: Organization) -> QuerySet[Order]:
+    """A customer's orders with one organization, newest first."""
+    return Order.objects.filter(organization=organization, customer=customer)

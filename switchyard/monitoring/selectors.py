@@ -52,3 +52,22 @@ def product_sentry_stats(*, product: Product) -> dict:
         "users_affected": totals["users"] or 0,
         "newest_issue": newest,
     }
+
+
+def product_unresolved_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
+    """Per product (not rolled up): unresolved Sentry issues by level (one query)."""
+    rows = (
+        SentryIssue.objects.filter(
+            connection__organization=organization,
+            is_deleted=False,
+            status=IssueStatus.UNRESOLVED,
+            project__product__isnull=False,
+        )
+        .values("project__product", "level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["project__product"], {})[row["level"]] = row["n"]
+    return counts

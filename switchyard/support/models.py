@@ -179,3 +179,20 @@ class IssueStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue.issue_number}: {self.from_status or '—'} → {self.to_status}"
+
+
+class NotificationSettings(models.Model):
+    """A person's choice about issue emails; without a row, emails are sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="issue_notifications"
+    )
+    email_on_issue_updates = models.BooleanField(
+        default=True, help_text="Email me when my issue's status changes or staff comment."
+    )
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"Notifications of {self.user}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from switchyard.accounts.models import User
+from switchyard.accounts.models import Organization, User
+from switchyard.products.models import Product
 from switchyard.support.models import (
     CustomerIssue,
     IssueComment,
@@ -12,6 +14,7 @@ from switchyard.support.models import (
     IssueStatus,
     IssueStatusChange,
 )
+from switchyard.trackers.models import TicketLink
 
 RELATED = [
     "organization",
@@ -65,3 +68,35 @@ def issue_stats(*, issues: QuerySet[CustomerIssue]) -> dict:
             "not_synced": figures["total"] - figures["synced"],
         },
     }
+
+
+OPEN_STATUSES = [IssueStatus.OPEN, IssueStatus.IN_PROGRESS]
+
+
+def _product_links(product_ids) -> QuerySet[TicketLink]:
+    return TicketLink.objects.filter(
+        source_type=ContentType.objects.get_for_model(CustomerIssue),
+        is_active=True,
+        tracker_project__product__in=product_ids,
+    )
+
+
+def issues_of_products(*, user: User, products: QuerySet[Product]) -> QuerySet[CustomerIssue]:
+    """Issues the user sees whose tickets are in tracker projects of these products."""
+    linked = _product_links(products.values("pk")).values("source_id")
+    return issues_visible_to(user=user).filter(pk__in=linked)
+
+
+def product_open_issue_counts(*, organization: Organization) -> dict[int, int]:
+    """Per product (not rolled up): open customer issues with a ticket in its tracker projects."""
+    open_ids = CustomerIssue.objects.filter(
+        organization=organization, status__in=OPEN_STATUSES
+    ).values("pk")
+    rows = (
+        _product_links(Product.objects.filter(organization=organization).values("pk"))
+        .filter(source_id__in=open_ids)
+        .values("tracker_project__product")
+        .annotate(n=Count("source_id", distinct=True))
+        .order_by()
+    )
+    return {row["tracker_project__product"]: row["n"] for row in rows}

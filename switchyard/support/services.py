@@ -21,6 +21,7 @@ from switchyard.support.models import (
     IssueStatusChange,
     SupportSettings,
 )
+from switchyard.support.notifications import notify_customer
 from switchyard.sync.models import Connection, OutboxEntry
 from switchyard.sync.outbox import outbox_deliver
 from switchyard.trackers import services as trackers
@@ -108,9 +109,16 @@ def organization_set_linear_team(
 
 
 def _record_status(issue: CustomerIssue, *, old: str, actor: User | None, via: str) -> None:
-    IssueStatusChange.objects.create(
+    change = IssueStatusChange.objects.create(
         issue=issue, changed_by=actor, from_status=old, to_status=issue.status, via=via
     )
+    if old and actor != issue.raised_by_customer:
+        notify_customer(
+            issue=issue,
+            subject=f"Now {change.get_to_status_display().lower()}",
+            body=f"Your issue moved from {change.get_from_status_display()} to "
+            f"{change.get_to_status_display()}.",
+        )
 
 
 def _push_status(issue: CustomerIssue, *, origin: Connection | None, comment: str = "") -> None:
@@ -341,6 +349,10 @@ def issue_assign(*, issue: CustomerIssue, actor: User, employee_id: int) -> Cust
 def issue_comment(*, issue: CustomerIssue, author: User, text: str) -> IssueComment:
     """Comment on an issue; the comment reaches the linked tickets too."""
     comment = IssueComment.objects.create(issue=issue, author=author, text=text)
+    if not author.is_customer:
+        notify_customer(
+            issue=issue, subject="New reply", body=f"{author.display_name} wrote:\n\n{text}"
+        )
     trackers.source_commented(
         source=issue,
         comment_external_id=f"switchyard-{comment.pk}",
@@ -407,9 +419,11 @@ def issue_note_linked(*, issue: CustomerIssue, ticket) -> None:
 def issue_comment_from_tracker(
     *, issue: CustomerIssue, text: str, author_name: str, external_id: str
 ) -> None:
-    IssueComment.objects.get_or_create(
+    _, created = IssueComment.objects.get_or_create(
         issue=issue, external_id=external_id, defaults={"text": text, "author_name": author_name}
     )
+    if created:
+        notify_customer(issue=issue, subject="New reply", body=f"{author_name} wrote:\n\n{text}")
 
 
 @transaction.atomic

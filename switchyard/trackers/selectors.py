@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
@@ -71,3 +71,54 @@ def product_overview(*, product: Product) -> dict:
             created_at__gte=week_ago,
         ).count(),
     }
+
+
+def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
+    """Per product (not rolled up): its open tickets and the tickets created this week (one query)."""
+    week_ago = timezone.now() - timedelta(days=7)
+    rows = (
+        Ticket.objects.filter(
+            connection__organization=organization,
+            is_deleted=False,
+            tracker_project__product__isnull=False,
+        )
+        .values("tracker_project__product")
+        .annotate(
+            open=Count("id", filter=~Q(status_category__in=CLOSED_CATEGORIES)),
+            this_week=Count("id", filter=Q(remote_created_at__gte=week_ago)),
+        )
+        .order_by()
+    )
+    return {
+        row["tracker_project__product"]: {
+            "open_tickets": row["open"],
+            "tickets_this_week": row["this_week"],
+        }
+        for row in rows
+    }
+
+
+def _active_links_of(model) -> QuerySet[TicketLink]:
+    return TicketLink.objects.filter(
+        source_type=ContentType.objects.get_for_model(model), is_active=True
+    )
+
+
+def with_ticket_flag(queryset: QuerySet) -> QuerySet:
+    """Annotate each row of ``queryset`` with ``has_ticket``: an active link to a ticket."""
+    links = _active_links_of(queryset.model).filter(source_id=OuterRef("pk"))
+    return queryset.annotate(has_ticket=Exists(links))
+
+
+def links_by_source(*, model, source_ids) -> dict[int, list[TicketLink]]:
+    """The active links of these sources, with their tickets, grouped by source id (one query)."""
+    grouped: dict[int, list[TicketLink]] = {}
+    links = (
+        _active_links_of(model)
+        .filter(source_id__in=list(source_ids))
+        .select_related("ticket", "tracker_project")
+        .order_by("created_at")
+    )
+    for link in links:
+        grouped.setdefault(link.source_id, []).append(link)
+    return grouped

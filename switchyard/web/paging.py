@@ -1,0 +1,18 @@
+"""Pages of a list: `?page=` and `?page_size=` (up to 200), the same two queries at any size."""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 200
+
+
+def page_of(request, queryset, *, default_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    """The requested page of ``queryset``; bad or out-of-range numbers give the nearest page."""
+    try:
+        size = int(request.GET.get("page_size", default_size))
+    except ValueError:
+        size = default_size
+    size = min(max(size, 1), MAX_PAGE_SIZE)
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
