@@ -24,7 +24,14 @@ _subscribers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
 
 
 class EventStore(Protocol):
-    def __call__(self, *, subscriber: str, event_type: str, payload: dict[str, Any]) -> None:
+    def __call__(
+        self,
+        *,
+        subscriber: str,
+        event_type: str,
+        payload: dict[str, Any],
+        organization_id: int | None,
+    ) -> None:
         """Record one delivery in the current transaction; run it after commit."""
 
 
@@ -42,8 +49,12 @@ def subscribe(event_type: type, handler: Callable[[Any], None]) -> None:
         _subscribers[event_type].append(handler)
 
 
-def publish(event: Any) -> None:
-    """Record a delivery of ``event`` to each of its subscribers, to run once this commits."""
+def publish(event: Any, *, organization_id: int | None) -> None:
+    """Record a delivery of ``event`` to each of its subscribers, to run once this commits.
+
+    ``organization_id`` is the tenant whose change it is: a delivery that fails is shown to that
+    organization's admins only.
+    """
     handlers = _subscribers.get(type(event), ())
     if not handlers:
         return
@@ -51,7 +62,12 @@ def publish(event: Any) -> None:
         raise RuntimeError("No event store registered: is switchyard.sync installed?")
     payload = dataclasses.asdict(event)
     for handler in handlers:
-        _store(subscriber=_name(handler), event_type=_name(type(event)), payload=payload)
+        _store(
+            subscriber=_name(handler),
+            event_type=_name(type(event)),
+            payload=payload,
+            organization_id=organization_id,
+        )
 
 
 def run_subscriber(*, subscriber: str, event_type: str, payload: dict[str, Any]) -> None:

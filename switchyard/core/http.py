@@ -337,6 +337,19 @@ class RemoteClient:
                 retryable=True,
             ) from exc
 
+    def decode_answer(self, response: httpx.Response) -> Any:
+        """The JSON of the answer to a write the remote accepted, or None when it is unreadable.
+
+        The 2xx is the success: what the body says is a courtesy the caller reads tolerantly.
+        """
+        try:
+            return self.decode_json(response)
+        except RemoteBadResponse:
+            self.logger.info(
+                "remote.write.answer_unread", extra={"path": response.request.url.path}
+            )
+            return None
+
     def _retry_wait(self, error: RemoteError, attempt: int) -> float | None:
         """Seconds to sleep before the next attempt, or None to give up and raise."""
         # Within a request only what heals in seconds is retried: connection errors, timeouts,

@@ -4,8 +4,8 @@ A fake is a plain object holding remote state. It answers requests two ways:
 - in-process, through ``fake.transport()`` (an httpx transport), for fast tests;
 - over real HTTP on 127.0.0.1, through ``fake.serve()``, for end-to-end tests, the demo and
   benchmarks.
-Faults are queued with ``fail_next``, ``rate_limit_next``, ``timeout_next``, ``truncate_next`` and
-``drop_next``; each applies to the next matching requests and then expires.
+Faults are queued with ``fail_next``, ``rate_limit_next``, ``timeout_next``, ``truncate_next``,
+``strip_next`` and ``drop_next``; each applies to the next matching requests and then expires.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def empty_response(status: int = 204) -> FakeResponse:
 
 @dataclass
 class Fault:
-    kind: str  # status | timeout | truncate | drop
+    kind: str  # status | timeout | truncate | strip | drop
     times: int = 1
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
@@ -76,6 +76,7 @@ class Fault:
     path_pattern: str | None = None
     body_pattern: str | None = None  # e.g. one GraphQL operation among the POSTs to /graphql
     query_pattern: str | None = None  # e.g. "cursor=" for every page of a listing but the first
+    fields: tuple[str, ...] = ()  # strip: dotted paths taken out of the JSON answer
 
     def matches(self, request: FakeRequest) -> bool:
         if self.method and self.method != request.method:
@@ -98,6 +99,23 @@ class FakeTimeout(Exception):
 
 class FakeDrop(Exception):
     """The fake closes the connection without answering."""
+
+
+def _without(body: bytes, fields: tuple[str, ...]) -> bytes:
+    """A JSON body less some dotted paths; empty when no path is given."""
+    if not fields or not body:
+        return b""
+    data = json.loads(body)
+    for dotted in fields:
+        *parents, last = dotted.split(".")
+        nodes = data if isinstance(data, list) else [data]
+        for name in parents:
+            nodes = [n.get(name) for n in nodes if isinstance(n, dict)]
+            nodes = [item for n in nodes for item in (n if isinstance(n, list) else [n])]
+        for node in nodes:
+            if isinstance(node, dict):
+                node.pop(last, None)
+    return json.dumps(data).encode()
 
 
 def route(method: str, pattern: str) -> Callable:
@@ -207,6 +225,29 @@ class FakeServer:
     ) -> None:
         self._add_fault(Fault("truncate", times, method=method, path_pattern=path))
 
+    def strip_next(
+        self,
+        *fields: str,
+        times: int = 1,
+        path: str | None = None,
+        method: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        """Do the work and answer its status, but without ``fields`` (dotted paths such as
+        ``fields.status``; a list in the way is walked item by item); with no fields, with an
+        empty body. A remote that leaves out what its spec calls optional, or says nothing.
+        """
+        self._add_fault(
+            Fault(
+                "strip",
+                times,
+                method=method,
+                path_pattern=path,
+                body_pattern=body,
+                fields=fields,
+            )
+        )
+
     def drop_next(
         self, *, times: int = 1, path: str | None = None, method: str | None = None
     ) -> None:
@@ -246,6 +287,8 @@ class FakeServer:
             raise FakeTimeout(fault.delay)
         if fault and fault.kind == "truncate":
             response.body = response.body[: max(1, len(response.body) // 2)]
+        if fault and fault.kind == "strip":
+            response.body = _without(response.body, fault.fields)
         return response
 
     def _dispatch(self, request: FakeRequest) -> FakeResponse:

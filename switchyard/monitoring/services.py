@@ -219,7 +219,8 @@ def _store_issues(
             SentryIssuesStored(
                 connection_id=connection.pk,
                 external_ids=tuple(row.external_id for row in upsert.written),
-            )
+            ),
+            organization_id=connection.organization_id,
         )
     return stored
 
@@ -249,7 +250,8 @@ def _publish_changes(
                     old_status=old_status,
                     new_status=row.status,
                     origin_connection_id=connection.pk,
-                )
+                ),
+                organization_id=connection.organization_id,
             )
         if old_assignee != row.assignee_email:
             events.publish(
@@ -257,7 +259,8 @@ def _publish_changes(
                     issue_id=ids[row.external_id],
                     email=row.assignee_email,
                     origin_connection_id=connection.pk,
-                )
+                ),
+                organization_id=connection.organization_id,
             )
 
 
@@ -306,7 +309,8 @@ def _apply_comment_event(connection: Connection, event: CommentEvent) -> bool:
             comment_external_id=event.comment.external_id,
             text=event.comment.text,
             origin_connection_id=connection.pk,
-        )
+        ),
+        organization_id=connection.organization_id,
     )
     return True
 
@@ -342,7 +346,8 @@ def sentry_issue_set_status(
             old_status=old_status,
             new_status=status,
             origin_connection_id=origin.pk if origin else None,
-        )
+        ),
+        organization_id=issue.connection.organization_id,
     )
     return issue
 

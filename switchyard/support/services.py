@@ -241,7 +241,9 @@ def issue_raise(
                 issue.linear_team_id = project.external_id
                 issue.save(update_fields=["linear_team_id"])
             link = trackers.ticket_create_for_source(source=issue, tracker_project=project)
-        events.publish(CustomerIssueChanged(issue_id=issue.pk))
+        events.publish(
+            CustomerIssueChanged(issue_id=issue.pk), organization_id=issue.organization_id
+        )
     synced = link is not None and _try_deliver_now(issue)
     issue.refresh_from_db()
     return Raised(
@@ -280,7 +282,9 @@ def issue_update(
             issue.resolved_at = issue.resolved_by = None
     issue.save()
     if {"status", "priority", "category"} & set(changed_fields):
-        events.publish(CustomerIssueChanged(issue_id=issue.pk))
+        events.publish(
+            CustomerIssueChanged(issue_id=issue.pk), organization_id=issue.organization_id
+        )
     if "status" in changed_fields:
         _record_status(issue, old=old_status, actor=actor, via=via)
         _push_status(issue, origin=origin)

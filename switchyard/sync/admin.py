@@ -1,4 +1,4 @@
-"""Admin for connections (secrets write-only), runs, the outbox and webhook deliveries."""
+"""Admin for connections (secrets write-only), runs, the outbox, webhook and event deliveries."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from django.contrib import admin, messages
 
 from switchyard.accounts.admin import OrganizationScopedAdmin
 from switchyard.core.exceptions import DomainError, RemoteError
-from switchyard.sync import outbox, runs, services
+from switchyard.sync import outbox, runs, services, subscribers
 from switchyard.sync.health import describe_error
-from switchyard.sync.models import Connection, OutboxEntry, SyncRun, WebhookDelivery
+from switchyard.sync.models import (
+    Connection,
+    EventDelivery,
+    OutboxEntry,
+    SyncRun,
+    WebhookDelivery,
+)
 
 
 class ConnectionForm(forms.ModelForm):
@@ -156,23 +162,68 @@ class OutboxEntryAdmin(OrganizationScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def _apply(self, request, queryset, service, done: str) -> None:
-        count = 0
-        for entry in queryset:
-            try:
-                service(entry=entry)
-                count += 1
-            except DomainError as error:
-                self.message_user(request, f"#{entry.pk}: {error.message}", messages.WARNING)
-        self.message_user(request, f"{count} change(s) {done}.")
-
     @admin.action(description="Retry delivery now")
     def retry(self, request, queryset):
-        self._apply(request, queryset, outbox.outbox_retry, "queued again")
+        _apply(self, request, queryset, lambda row: outbox.outbox_retry(entry=row), "queued again")
 
     @admin.action(description="Dismiss (never deliver)")
     def dismiss(self, request, queryset):
-        self._apply(request, queryset, outbox.outbox_dismiss, "dismissed")
+        _apply(self, request, queryset, lambda row: outbox.outbox_dismiss(entry=row), "dismissed")
+
+
+def _apply(model_admin, request, queryset, service, done: str) -> None:
+    """Run a retry or dismiss service on each selected row; say which were refused and why."""
+    count = 0
+    for row in queryset:
+        try:
+            service(row)
+            count += 1
+        except DomainError as error:
+            model_admin.message_user(request, f"#{row.pk}: {error.message}", messages.WARNING)
+    model_admin.message_user(request, f"{count} {model_admin.opts.verbose_name_plural} {done}.")
+
+
+@admin.register(EventDelivery)
+class EventDeliveryAdmin(OrganizationScopedAdmin):
+    list_display = [
+        "id",
+        "event_type",
+        "subscriber",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type", "subscriber"]
+    search_fields = ["last_error"]
+    actions = ["retry", "dismiss"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry now")
+    def retry(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda row: subscribers.event_retry(delivery=row),
+            "queued again",
+        )
+
+    @admin.action(description="Dismiss (never run)")
+    def dismiss(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda row: subscribers.event_dismiss(delivery=row),
+            "dismissed",
+        )
 
 
 @admin.register(WebhookDelivery)

@@ -1,4 +1,4 @@
-"""REST endpoints of the sync engine: connections, runs, the outbox, webhook deliveries."""
+"""REST endpoints of the sync engine: connections, runs, the outbox, webhook and event deliveries."""
 
 from __future__ import annotations
 
@@ -12,9 +12,16 @@ from rest_framework.response import Response
 
 from switchyard.core.api import IsOrgAdmin, IsOrgStaffReadingOrAdmin
 from switchyard.core.exceptions import RemoteError
-from switchyard.sync import outbox, runs, selectors, services
+from switchyard.sync import outbox, runs, selectors, services, subscribers
 from switchyard.sync.health import describe_error
-from switchyard.sync.models import Connection, ConnectionKind, OutboxEntry, SyncRun, WebhookDelivery
+from switchyard.sync.models import (
+    Connection,
+    ConnectionKind,
+    EventDelivery,
+    OutboxEntry,
+    SyncRun,
+    WebhookDelivery,
+)
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -294,6 +301,50 @@ class WebhookDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.webhook_delivery_list(organization=self.request.user.organization)
+
+
+class EventDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventDelivery
+        fields = [
+            "id",
+            "event_type",
+            "subscriber",
+            "payload",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EventDeliveryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Follow-up work of committed changes (event subscribers) that has not run yet or failed."""
+
+    permission_classes = [IsOrgStaffReadingOrAdmin]
+    queryset = EventDelivery.objects.none()
+    serializer_class = EventDeliverySerializer
+    filterset_fields = ["status", "event_type", "subscriber"]
+    ordering_fields = ["id", "next_attempt_at", "created_at"]
+
+    def get_queryset(self):
+        return selectors.event_delivery_list(organization=self.request.user.organization)
+
+    @extend_schema(request=None, responses=EventDeliverySerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        delivery = subscribers.event_retry(delivery=self.get_object())
+        return Response(EventDeliverySerializer(delivery).data)
+
+    @extend_schema(request=None, responses=EventDeliverySerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        delivery = subscribers.event_dismiss(delivery=self.get_object())
+        return Response(EventDeliverySerializer(delivery).data)
 
 
 class SyncHealthViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -216,15 +216,24 @@ class WebhookDelivery(models.Model):
 class EventDelivery(models.Model):
     """One event to hand to one subscriber, stored with the change that published it.
 
-    Delivered rows are deleted; a row that stays is waiting for its (next) attempt, or failed
-    past the retry limit with ``last_error`` saying why.
+    Delivered rows are deleted; a row that stays is waiting for its (next) attempt, failed past
+    the retry limit with ``last_error`` saying why (until retried or dismissed), or dismissed.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
         IN_FLIGHT = "in_flight", "Being delivered"
         FAILED = "failed", "Failed"
+        DISMISSED = "dismissed", "Dismissed"
 
+    # The tenant whose change published the event (null: recorded before deliveries knew it).
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_deliveries",
+    )
     subscriber = models.CharField(max_length=200)
     event_type = models.CharField(max_length=200)
     payload = models.JSONField(default=dict)

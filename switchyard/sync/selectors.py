@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
 
 from switchyard.accounts.models import Organization
-from switchyard.sync.models import Connection, OutboxEntry, SyncRun, WebhookDelivery
+from switchyard.sync.models import (
+    Connection,
+    EventDelivery,
+    OutboxEntry,
+    SyncRun,
+    WebhookDelivery,
+)
 
 
 def connection_list(*, organization: Organization) -> QuerySet[Connection]:
@@ -44,3 +50,8 @@ def webhook_delivery_list(*, organization: Organization) -> QuerySet[WebhookDeli
     return WebhookDelivery.objects.filter(connection__organization=organization).select_related(
         "connection"
     )
+
+
+def event_delivery_list(*, organization: Organization) -> QuerySet[EventDelivery]:
+    """Follow-up work of the organization's changes still waiting, failed or dismissed."""
+    return EventDelivery.objects.filter(organization=organization).order_by("-id")

@@ -3,7 +3,8 @@
 ``publish`` records an ``EventDelivery`` per subscriber in the publishing transaction; after
 commit a task runs it. A subscriber that raises is retried with exponential backoff (the scheduler
 re-enqueues due rows, and rows whose worker died) up to ``SYNC_EVENT_MAX_ATTEMPTS`` (default 8),
-then parked as failed with the reason. A delivered row is deleted.
+then parked as failed with the reason, visible (admin, ``/api/event-deliveries/``) until a person
+retries or dismisses it. A delivered row is deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from switchyard.core import events
+from switchyard.core.exceptions import DomainError
 from switchyard.sync.models import EventDelivery
 
 logger = logging.getLogger(__name__)
@@ -39,10 +41,15 @@ def _enqueue(delivery_id: int) -> None:
     deliver_event_task.enqueue(delivery_id)
 
 
-def event_record(*, subscriber: str, event_type: str, payload: dict[str, Any]) -> None:
+def event_record(
+    *, subscriber: str, event_type: str, payload: dict[str, Any], organization_id: int | None
+) -> None:
     """Store one delivery in the caller's transaction and run it once that commits."""
     delivery = EventDelivery.objects.create(
-        subscriber=subscriber, event_type=event_type, payload=payload
+        subscriber=subscriber,
+        event_type=event_type,
+        payload=payload,
+        organization_id=organization_id,
     )
     transaction.on_commit(lambda: _enqueue(delivery.pk))
 
@@ -98,6 +105,33 @@ def _record_failure(delivery: EventDelivery, error: Exception) -> None:
         },
         exc_info=error,
     )
+
+
+@transaction.atomic
+def event_retry(*, delivery: EventDelivery) -> EventDelivery:
+    """Put a failed (or waiting) delivery back in line now, with a fresh attempt budget."""
+    if delivery.status in (EventDelivery.Status.IN_FLIGHT, EventDelivery.Status.DISMISSED):
+        raise DomainError(
+            f"This delivery is {delivery.get_status_display().lower()}; nothing to retry."
+        )
+    delivery.status = EventDelivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    return delivery
+
+
+@transaction.atomic
+def event_dismiss(*, delivery: EventDelivery) -> EventDelivery:
+    """Give up on a delivery: its subscriber will not run for this event."""
+    if delivery.status in (EventDelivery.Status.IN_FLIGHT, EventDelivery.Status.DISMISSED):
+        raise DomainError(
+            f"This delivery is {delivery.get_status_display().lower()}; it cannot be dismissed."
+        )
+    delivery.status = EventDelivery.Status.DISMISSED
+    delivery.save(update_fields=["status"])
+    return delivery
 
 
 def event_due_ids(*, limit: int = 500) -> list[int]:

@@ -8,6 +8,7 @@ router.register("connections", api.ConnectionViewSet, basename="connection")
 router.register("sync-runs", api.SyncRunViewSet, basename="sync-run")
 router.register("outbox", api.OutboxViewSet, basename="outbox")
 router.register("webhook-deliveries", api.WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("event-deliveries", api.EventDeliveryViewSet, basename="event-delivery")
 router.register("sync-health", api.SyncHealthViewSet, basename="sync-health")
 
 urlpatterns = [

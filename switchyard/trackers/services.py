@@ -243,7 +243,10 @@ def store_tickets(
         for ticket_id in Ticket.objects.filter(
             connection=connection, external_id__in=new
         ).values_list("pk", flat=True):
-            events.publish(TicketCreatedRemotely(ticket_id=ticket_id))
+            events.publish(
+                TicketCreatedRemotely(ticket_id=ticket_id),
+                organization_id=connection.organization_id,
+            )
     changed = {
         row.external_id: row
         for row in rows
@@ -468,10 +471,15 @@ def deliver_create_ticket(entry: OutboxEntry) -> dict:
     except RemoteError as error:
         _mark_link_failing(link.pk, error.message)
         if not error.retryable or entry.attempts >= max_attempts():
-            events.publish(LinkTicketFailed(link_id=link.pk, message=_refusal(error)))
+            events.publish(
+                LinkTicketFailed(link_id=link.pk, message=_refusal(error)),
+                organization_id=entry.connection.organization_id,
+            )
         raise
     with transaction.atomic():
-        events.publish(LinkTicketCreated(link_id=link.pk))
+        events.publish(
+            LinkTicketCreated(link_id=link.pk), organization_id=entry.connection.organization_id
+        )
         store_tickets(entry.connection, [remote], announce_new=False)
         ticket = Ticket.objects.get(connection=entry.connection, external_id=remote.external_id)
         link.ticket = ticket
@@ -719,7 +727,7 @@ def deliver_comment(entry: OutboxEntry) -> dict:
     comment = connector_for(entry.connection).add_comment(
         link.ticket.external_id, entry.payload["text"], idempotency_key=str(entry.idempotency_key)
     )
-    return {"comment": comment.external_id}
+    return {"comment": comment.external_id if comment else ""}
 
 
 def source_assigned(*, source, email: str, origin_connection_id: int | None) -> None:

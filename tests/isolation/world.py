@@ -21,7 +21,13 @@ from switchyard.accounts.services import user_create
 from switchyard.monitoring.models import SentryIssue, SentryProject
 from switchyard.products.services import product_create
 from switchyard.support.models import CustomerIssue, IssueComment, SupportSettings
-from switchyard.sync.models import Connection, OutboxEntry, SyncRun, WebhookDelivery
+from switchyard.sync.models import (
+    Connection,
+    EventDelivery,
+    OutboxEntry,
+    SyncRun,
+    WebhookDelivery,
+)
 from switchyard.trackers.models import (
     PriorityMapping,
     StatusMapping,
@@ -223,6 +229,16 @@ def build_tenant(word: str) -> Tenant:
             ordering_key=f"{lower}-key",
             status="failed",
             last_error=f"{title} outbox error",
+        )
+    )
+    tenant.add(
+        EventDelivery.objects.create(
+            organization=org,
+            subscriber=f"{lower}.subscriber",
+            event_type=f"{lower}.Changed",
+            payload={"id": 1},
+            status="failed",
+            last_error=f"{title} event error",
         )
     )
     tenant.add(

@@ -140,8 +140,11 @@ class TrackerConnector(Protocol):
 
     def add_comment(
         self, ticket_external_id: str, body: str, *, idempotency_key: str | None = None
-    ) -> RemoteComment:
-        """Comment on a ticket; trackers that take a client-supplied id use the key as its id."""
+    ) -> RemoteComment | None:
+        """Comment on a ticket; trackers that take a client-supplied id use the key as its id.
+
+        None when the tracker accepted the comment but its answer does not say which it is.
+        """
         ...
 
     def iter_comments(self, ticket_external_id: str) -> Iterator[RemoteComment]: ...

@@ -89,6 +89,38 @@ class JiraWorld:
     def fail_creates(self) -> None:
         self.fake.timeout_next(method="POST", path=r"/rest/api/3/issue$")
 
+    # Fields the platform spec does not promise in every answer (or that a proxy may drop).
+    OPTIONAL_ISSUE_FIELDS = (
+        "self",
+        "fields.description",
+        "fields.priority",
+        "fields.labels",
+        "fields.assignee",
+        "fields.reporter",
+        "fields.created",
+        "fields.resolutiondate",
+    )
+
+    def thin_reads(self, *, times: int = 50) -> None:
+        """Issue searches and reads answer without the optional fields."""
+        self.fake.strip_next(
+            *(f"issues.{name}" for name in self.OPTIONAL_ISSUE_FIELDS),
+            path=r"/search/jql$",
+            times=times,
+        )
+        self.fake.strip_next(
+            *self.OPTIONAL_ISSUE_FIELDS, method="GET", path=r"/issue/[^/]+$", times=times
+        )
+
+    def thin_create_answers(self, *, times: int = 50) -> None:
+        """Creates answer with neither the key nor the id of what they made (a 2xx all the same)."""
+        self.fake.strip_next("key", "id", method="POST", path=r"/issue$", times=times)
+
+    def blank_write_answers(self, *, times: int = 50) -> None:
+        """Every write answers its 2xx with an empty body."""
+        self.fake.strip_next(method="POST", path=r"/issue$|/transitions$|/comment$", times=times)
+        self.fake.strip_next(method="PUT", path=r"/issue/", times=times)
+
     def last_change_webhook(self, key: str) -> tuple[dict, bytes]:
         issue = self.fake.issue(key)
         changelog = [
@@ -209,6 +241,39 @@ class LinearWorld:
 
     def fail_creates(self) -> None:
         self.fake.timeout_next(method="POST", body=r"mutation IssueCreate")
+
+    OPTIONAL_ISSUE_FIELDS = (
+        "url",
+        "description",
+        "assignee",
+        "creator",
+        "labels",
+        "createdAt",
+        "completedAt",
+        "canceledAt",
+        "state.position",
+    )
+
+    def thin_reads(self, *, times: int = 50) -> None:
+        """Issue listings and reads answer without the optional fields."""
+        self.fake.strip_next(
+            *(f"data.issues.nodes.{name}" for name in self.OPTIONAL_ISSUE_FIELDS),
+            body=r"query Issues\b",
+            times=times,
+        )
+        self.fake.strip_next(
+            *(f"data.issue.{name}" for name in self.OPTIONAL_ISSUE_FIELDS),
+            body=r"query Issue\b",
+            times=times,
+        )
+
+    def thin_create_answers(self, *, times: int = 50) -> None:
+        """Creates answer without the issue they made (a success all the same)."""
+        self.fake.strip_next("data.issueCreate.issue", body=r"mutation IssueCreate", times=times)
+
+    def blank_write_answers(self, *, times: int = 50) -> None:
+        """Every mutation answers HTTP 200 with an empty body."""
+        self.fake.strip_next(body=r"mutation \w+(Create|Update)\b", times=times)
 
     def last_change_webhook(self, key: str) -> tuple[dict, bytes]:
         return self.fake.issue_webhook(self._issue(key).id, secret=WEBHOOK_SECRET)

@@ -346,8 +346,11 @@ def test_truncated_json_is_a_bad_response(client: JiraClient, fake: FakeJira) ->
 
 
 def test_unexpected_shape_is_a_bad_response(client: JiraClient, fake: FakeJira) -> None:
+    fake.fail_next(200, path="search/jql", body={"issues": [{"id": "1", "fields": {}}]})
+    with pytest.raises(RemoteBadResponse):  # an issue without its key means nothing
+        list(client.iter_issues('project = "PAY"'))
     fake.fail_next(
-        200, path="search/jql", body={"issues": [{"id": "1", "key": "PAY-1", "fields": {}}]}
+        200, path="search/jql", body={"issues": [{"id": "1", "key": "PAY-1", "fields": []}]}
     )
     with pytest.raises(RemoteBadResponse):
         list(client.iter_issues('project = "PAY"'))

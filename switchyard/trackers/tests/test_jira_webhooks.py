@@ -122,13 +122,19 @@ def test_comment_event_with_a_trimmed_issue() -> None:
     assert event.issue is None and event.issue_key == "PAY-1" and event.comment is not None
 
 
+def test_issue_event_with_a_trimmed_issue_stores_nothing_blank() -> None:
+    body = b'{"timestamp": 1, "webhookEvent": "jira:issue_updated", "issue": {"id": "1", "key": "A-1", "fields": {"summary": "x"}}}'
+    event = parse_webhook(body)
+    assert event.issue is None and (event.issue_id, event.issue_key) == ("1", "A-1")
+
+
 @pytest.mark.parametrize(
     "body",
     [
         b"not json",
         b"[]",
         b'{"webhookEvent": "jira:issue_updated"}',
-        b'{"timestamp": 1, "webhookEvent": "jira:issue_updated", "issue": {"id": "1", "key": "A-1", "fields": {}}}',
+        b'{"timestamp": 1, "webhookEvent": "jira:issue_updated", "issue": {"id": "1", "fields": {}}}',
     ],
 )
 def test_unreadable_bodies(body: bytes) -> None:

@@ -480,6 +480,7 @@ def test_a_subscriber_failing_once_is_retried_and_the_ticket_still_moves(
     assert not tracker.remote(link.ticket.key)["closed"]
     waiting = EventDelivery.objects.get(subscriber__endswith="._sentry_status_changed")
     assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert waiting.organization_id == admin.organization_id
     assert "database went away" in waiting.last_error
 
     EventDelivery.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from switchyard.core.exceptions import RemoteError
+from switchyard.core.exceptions import RemoteBadResponse, RemoteError
 from switchyard.core.http import RemoteClient, bad_shape
 from switchyard.trackers.connectors.jira.adf import markdown_to_adf
 from switchyard.trackers.connectors.jira.mapping import (
@@ -246,8 +246,12 @@ class JiraClient(RemoteClient):
         priority: str | None = None,
         labels: Iterable[str] = (),
         assignee_account_id: str | None = None,
-    ) -> JiraIssue:
-        """Create an issue; not retried, so mark it with a unique label and search before retrying."""
+    ) -> JiraIssue | None:
+        """Create an issue; not retried, so mark it with a unique label and search before retrying.
+
+        The created issue is read back by the key (or id) the answer names; None when the answer
+        (a 2xx: the issue exists) names neither, and the caller finds it by its label.
+        """
         fields: dict[str, Any] = {
             "project": {"key": project_key},
             "summary": summary,
@@ -260,9 +264,12 @@ class JiraClient(RemoteClient):
             fields["priority"] = {"name": priority}
         if assignee_account_id:
             fields["assignee"] = {"accountId": assignee_account_id}
-        data = self.request_json("POST", f"{API}/issue", json_body={"fields": fields})
-        key = self._field(data, "key", str, "created issue")
-        return self.get_issue(key)
+        data = self.decode_answer(
+            self.request("POST", f"{API}/issue", json_body={"fields": fields})
+        )
+        named = [data.get(name) for name in ("key", "id")] if isinstance(data, Mapping) else []
+        key = next((value for value in named if isinstance(value, str) and value), None)
+        return self.get_issue(key) if key else None
 
     def update_issue(
         self,
@@ -329,14 +336,19 @@ class JiraClient(RemoteClient):
                 return
         self._page_cap_reached("comment")
 
-    def add_comment(self, key: str, body: str) -> JiraComment:
-        """Add a comment (Markdown-like text, sent as ADF)."""
-        data = self.request_json(
+    def add_comment(self, key: str, body: str) -> JiraComment | None:
+        """Add a comment (Markdown-like text, sent as ADF); the comment, if the answer has it."""
+        response = self.request(
             "POST",
             f"{API}/issue/{_segment(key)}/comment",
             json_body={"body": markdown_to_adf(body)},
         )
-        return self._map(comment_from_json, data, "comment")
+        data = self.decode_answer(response)
+        try:
+            return self._map(comment_from_json, data, "comment")
+        except RemoteBadResponse as unread:
+            self.logger.info("jira.write.answer_unread", extra={"error": str(unread)})
+            return None
 
     # -- helpers --------------------------------------------------------------------------
 

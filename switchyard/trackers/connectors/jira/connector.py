@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from switchyard.core.exceptions import WebhookInvalid
+from switchyard.core.exceptions import RemoteBadResponse, WebhookInvalid
 from switchyard.trackers.connectors.base import (
     Capability,
     NewTicket,
@@ -136,16 +136,25 @@ class JiraConnector:
 
     def create_ticket(self, new: NewTicket, *, idempotency_key: str) -> RemoteTicket:
         # Jira takes no client-supplied id: a unique label marks the create so that a retry can
-        # find what an earlier, timed-out attempt made (see find_created).
+        # find what an earlier, timed-out attempt made (see find_created), and so can this one
+        # when the remote accepted the create but its answer names no key.
+        label = IDEMPOTENCY_LABEL.format(idempotency_key)
         issue = self.client.create_issue(
             project_key=new.project_key,
             summary=new.summary,
             issue_type=new.issue_type,
             description=new.description,
             priority=new.priority or None,
-            labels=[*new.labels, IDEMPOTENCY_LABEL.format(idempotency_key)],
+            labels=[*new.labels, label],
             assignee_account_id=self._account_id(new.assignee_email),
-        )
+        ) or self.client.find_issue_by_label(label)
+        if issue is None:
+            # Search indexes lag behind creates: the retry looks again before creating.
+            raise RemoteBadResponse(
+                f"Jira accepted the create but neither its answer nor a search for {label} "
+                "names the new issue yet.",
+                retryable=True,
+            )
         return self._ticket(issue)
 
     def update_ticket(self, ticket_external_id: str, change: TicketChange) -> RemoteTicket:
@@ -195,9 +204,10 @@ class JiraConnector:
 
     def add_comment(
         self, ticket_external_id: str, body: str, *, idempotency_key: str | None = None
-    ) -> RemoteComment:
+    ) -> RemoteComment | None:
         # Jira comments take no client-supplied id: the key cannot be used here.
-        return self._comment(ticket_external_id, self.client.add_comment(ticket_external_id, body))
+        comment = self.client.add_comment(ticket_external_id, body)
+        return self._comment(ticket_external_id, comment) if comment else None
 
     def iter_comments(self, ticket_external_id: str) -> Iterator[RemoteComment]:
         return (
@@ -231,8 +241,14 @@ class JiraConnector:
         except webhooks.InvalidWebhook as error:
             raise WebhookInvalid(str(error)) from error
         comment = self._comment(event.issue_id, event.comment) if event.comment else None
+        if event.issue is not None:
+            ticket: RemoteTicket | None = self._ticket(event.issue)
+        elif event_type.startswith("jira:issue_"):
+            ticket = self.get_ticket(event.issue_id)  # the payload's issue was trimmed
+        else:
+            ticket = None
         return TicketEvent(
-            ticket=self._ticket(event.issue) if event.issue else None,
+            ticket=ticket,
             ticket_external_id=event.issue_id,
             comment=comment,
             by_this_connection=bool(event.user and event.user.account_id == self.me.account_id),

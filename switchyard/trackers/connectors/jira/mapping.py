@@ -1,7 +1,8 @@
 """Typed records for Jira Cloud objects, built by pure functions from the REST v3 JSON.
 
-The functions raise KeyError, TypeError or ValueError on an unexpected shape; the client turns
-those into RemoteBadResponse.
+Reading is tolerant: only a record's identity (an id, an issue's key) is required; a field left
+out takes a default. The functions raise KeyError, TypeError or ValueError when the identity is
+missing or a field present has the wrong type; the client turns those into RemoteBadResponse.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class JiraComment:
     updated: datetime | None = None
 
 
+# The moment of a record whose answer left its dates out: older than anything, so it never
+# moves a sync cursor forward.
+UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def parse_datetime(value: Any) -> datetime:
     """An aware datetime from Jira's ``2024-05-01T10:00:00.000+0000`` (or RFC 3339)."""
     if not isinstance(value, str):
@@ -130,6 +136,11 @@ def _object(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
+def _optional_object(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """An object field, or an empty one when it is left out or null."""
+    return {} if data.get(key) is None else _object(data, key)
+
+
 def user_from_json(data: Mapping[str, Any]) -> JiraUser:
     """JiraUser from a User or UserDetails object."""
     return JiraUser(
@@ -153,7 +164,7 @@ def project_from_json(data: Mapping[str, Any]) -> JiraProject:
     return JiraProject(
         id=_str(data, "id"),
         key=_str(data, "key"),
-        name=_str(data, "name"),
+        name=_optional_str(data, "name") or _str(data, "key"),
         project_type=_optional_str(data, "projectTypeKey") or "",
         lead=_optional_user(data.get("lead")),
     )
@@ -168,11 +179,16 @@ def site_of(self_url: str) -> str:
 
 
 def issue_from_json(data: Mapping[str, Any], *, site_url: str | None = None) -> JiraIssue:
-    """JiraIssue from an IssueBean; the browse URL is on ``site_url`` or the ``self`` link's site."""
-    fields = _object(data, "fields")
+    """JiraIssue from an IssueBean; the browse URL is on ``site_url`` or the ``self`` link's site.
+
+    Only ``id`` and ``key`` are required. The project defaults to the key's prefix (``PAY`` of
+    ``PAY-12``); a missing status or category is blank, missing dates are unknown.
+    """
+    fields = _optional_object(data, "fields")
     key = _str(data, "key")
-    site = (site_url or site_of(_str(data, "self"))).rstrip("/")
-    status = _object(fields, "status")
+    self_url = _optional_str(data, "self")
+    site = (site_url or (site_of(self_url) if self_url else "")).rstrip("/")
+    status = _optional_object(fields, "status")
     priority = fields.get("priority")
     labels = fields.get("labels") or []
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
@@ -180,34 +196,37 @@ def issue_from_json(data: Mapping[str, Any], *, site_url: str | None = None) -> 
     description = fields.get("description")
     if description is not None and not isinstance(description, Mapping):
         raise TypeError("description should be an ADF document")
+    created = _optional_datetime(fields.get("created"))
+    updated = _optional_datetime(fields.get("updated"))
     return JiraIssue(
         id=_str(data, "id"),
         key=key,
-        url=f"{site}/browse/{key}",
-        project_key=_str(_object(fields, "project"), "key"),
-        summary=_str(fields, "summary"),
+        url=f"{site}/browse/{key}" if site else "",
+        project_key=_optional_str(_optional_object(fields, "project"), "key")
+        or key.rpartition("-")[0],
+        summary=_optional_str(fields, "summary") or "",
         description=adf_to_markdown(dict(description)) if description else "",
-        issue_type=_str(_object(fields, "issuetype"), "name"),
-        status=_str(status, "name"),
-        status_category=_str(_object(status, "statusCategory"), "key"),
-        priority=_str(priority, "name") if isinstance(priority, Mapping) else None,
+        issue_type=_optional_str(_optional_object(fields, "issuetype"), "name") or "",
+        status=_optional_str(status, "name") or "",
+        status_category=_optional_str(_optional_object(status, "statusCategory"), "key") or "",
+        priority=_optional_str(priority, "name") if isinstance(priority, Mapping) else None,
         labels=tuple(labels),
         assignee=_optional_user(fields.get("assignee")),
         reporter=_optional_user(fields.get("reporter")),
-        created=parse_datetime(fields.get("created")),
-        updated=parse_datetime(fields.get("updated")),
+        created=created or updated or UNKNOWN_TIME,
+        updated=updated or created or UNKNOWN_TIME,
         resolved=_optional_datetime(fields.get("resolutiondate")),
     )
 
 
 def transition_from_json(data: Mapping[str, Any]) -> JiraTransition:
     """JiraTransition from an IssueTransition object."""
-    to = _object(data, "to")
+    to = _optional_object(data, "to")
     return JiraTransition(
         id=_str(data, "id"),
-        name=_str(data, "name"),
-        to_status=_str(to, "name"),
-        to_status_category=_str(_object(to, "statusCategory"), "key"),
+        name=_optional_str(data, "name") or "",
+        to_status=_optional_str(to, "name") or "",
+        to_status_category=_optional_str(_optional_object(to, "statusCategory"), "key") or "",
     )
 
 
@@ -220,7 +239,7 @@ def comment_from_json(data: Mapping[str, Any]) -> JiraComment:
         id=_str(data, "id"),
         author=_optional_user(data.get("author")),
         body=adf_to_markdown(dict(body)) if body else "",
-        created=parse_datetime(data.get("created")),
+        created=_optional_datetime(data.get("created")) or UNKNOWN_TIME,
         updated=_optional_datetime(data.get("updated")),
     )
 
@@ -264,14 +283,13 @@ def webhook_event_from_json(data: Mapping[str, Any]) -> JiraWebhookEvent:
         raise TypeError("timestamp should be epoch milliseconds")
     event = _str(data, "webhookEvent")
     raw_issue = _object(data, "issue")
-    try:
-        issue: JiraIssue | None = issue_from_json(raw_issue)
-    except (KeyError, TypeError, ValueError):
-        # Comment events carry a trimmed issue (no dates, no description):
-        # https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-a-comment-related-event
-        if event.startswith("jira:issue_"):
-            raise
-        issue = None
+    # Comment events carry a trimmed issue (no dates, no description), not one to store:
+    # https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-a-comment-related-event
+    # An issue event whose issue lacks its status or update time is trimmed too: the caller reads
+    # the issue instead of storing blanks over what it knows.
+    fields = raw_issue.get("fields")
+    full = isinstance(fields, Mapping) and {"status", "updated"} <= fields.keys()
+    issue = issue_from_json(raw_issue) if full and event.startswith("jira:issue_") else None
     changelog = data.get("changelog") or {}
     items = (changelog.get("items") or []) if isinstance(changelog, Mapping) else []
     if not isinstance(items, list):

@@ -217,17 +217,50 @@ class LinearClient(RemoteClient):
         Queries are safe to repeat; mutations only with a client-supplied id (else pass
         ``idempotent=False`` so that a lost answer is not retried into a duplicate).
         """
+        body = self.decode_json(self._post(document, variables, idempotent=idempotent))
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(data, Mapping):
+            raise bad_shape(self.kind, "GraphQL answer", TypeError("no data object"))
+        return data
+
+    def mutate(
+        self,
+        document: str,
+        variables: Mapping[str, Any],
+        mutation: str,
+        entity: str,
+        *,
+        idempotent: bool = True,
+    ) -> Any:
+        """Run a mutation; the entity of its payload (``issueCreate { success issue }``), or None.
+
+        An answer without errors is the success; one that is unreadable or lacks the entity gives
+        None, and the caller reads the entity by the id it knows. Only ``success: false`` fails.
+        """
+        response = self._post(document, variables, idempotent=idempotent)
+        body = self.decode_answer(response)
+        data = body.get("data") if isinstance(body, Mapping) else None
+        payload = data.get(mutation) if isinstance(data, Mapping) else None
+        if not isinstance(payload, Mapping):
+            return None
+        if payload.get("success") is False:
+            raise RemoteRejected(
+                f"linear answered {mutation} without success",
+                status=response.status_code,
+                body=response.text,
+            )
+        return payload.get(entity)
+
+    def _post(
+        self, document: str, variables: Mapping[str, Any] | None, *, idempotent: bool
+    ) -> httpx.Response:
         # The endpoint is the base URL itself: httpx would turn a relative "" into "/graphql/".
-        body = self.request_json(
+        return self.request(
             "POST",
             self.base_url,
             json_body={"query": document, "variables": dict(variables or {})},
             idempotent=idempotent,
         )
-        data = body.get("data") if isinstance(body, Mapping) else None
-        if not isinstance(data, Mapping):
-            raise bad_shape(self.kind, "GraphQL answer", TypeError("no data object"))
-        return data
 
     def _map(self, build: Callable[[Any], Any], data: Any, what: str) -> Any:
         try:
@@ -357,13 +390,13 @@ class LinearClient(RemoteClient):
         }
         payload = {name: value for name, value in fields.items() if value is not None}
         try:
-            data = self.graphql(queries.ISSUE_CREATE, {"input": payload})
+            created = self.mutate(queries.ISSUE_CREATE, {"input": payload}, "issueCreate", "issue")
         except RemoteRejected as rejected:
             existing = self._earlier(self.get_issue, issue_id, rejected)
             if existing.team_id != team_id:
                 raise rejected from None
             return existing
-        return self._map(_issue_of("issueCreate"), data, "created issue")
+        return self._written(issue_from_json, created, self.get_issue, issue_id, "created issue")
 
     def update_issue(
         self,
@@ -384,17 +417,26 @@ class LinearClient(RemoteClient):
             "description": description,
         }
         payload = {name: value for name, value in given.items() if value is not UNSET}
-        data = self.graphql(queries.ISSUE_UPDATE, {"id": issue_id, "input": payload})
-        return self._map(_issue_of("issueUpdate"), data, "updated issue")
+        updated = self.mutate(
+            queries.ISSUE_UPDATE, {"id": issue_id, "input": payload}, "issueUpdate", "issue"
+        )
+        return self._written(issue_from_json, updated, self.get_issue, issue_id, "updated issue")
 
     def create_comment(
         self, *, issue_id: str, body: str, comment_id: str | None = None
-    ) -> LinearComment:
-        """commentCreate; with a client-supplied ``comment_id`` (UUID v4) it is retried safely."""
+    ) -> LinearComment | None:
+        """commentCreate; with a client-supplied ``comment_id`` (UUID v4) it is retried safely.
+
+        None when the answer does not show a comment made without a client-supplied id.
+        """
         payload = {"issueId": issue_id, "body": body, **({"id": comment_id} if comment_id else {})}
         try:
-            data = self.graphql(
-                queries.COMMENT_CREATE, {"input": payload}, idempotent=comment_id is not None
+            created = self.mutate(
+                queries.COMMENT_CREATE,
+                {"input": payload},
+                "commentCreate",
+                "comment",
+                idempotent=comment_id is not None,
             )
         except RemoteRejected as rejected:
             if comment_id is None:
@@ -403,9 +445,16 @@ class LinearClient(RemoteClient):
             if existing.issue_id != issue_id:
                 raise rejected from None
             return existing
-        return self._map(
-            lambda answer: comment_from_json(_payload(answer, "commentCreate", "comment")),
-            data,
+        if comment_id is None:
+            try:
+                return comment_from_json(created, issue_id=issue_id)
+            except LinearShapeError:
+                return None
+        return self._written(
+            lambda data: comment_from_json(data, issue_id=issue_id),
+            created,
+            self.get_comment,
+            comment_id,
             "created comment",
         )
 
@@ -418,17 +467,18 @@ class LinearClient(RemoteClient):
         """
         payload = {"id": str(uuid.uuid4()), "teamId": team_id, "name": name}
         try:
-            data = self.graphql(queries.ISSUE_LABEL_CREATE, {"input": payload})
+            created = self.mutate(
+                queries.ISSUE_LABEL_CREATE, {"input": payload}, "issueLabelCreate", "issueLabel"
+            )
         except RemoteRejected:
             existing = self.find_issue_labels(team_id, [name]).get(name.lower())
             if existing is None:
                 raise
             return existing
-        return self._map(
-            lambda answer: label_from_json(_payload(answer, "issueLabelCreate", "issueLabel")),
-            data,
-            "created label",
-        )
+        try:
+            return label_from_json(created)
+        except LinearShapeError:
+            return LinearLabel(id=payload["id"], name=name)  # made as asked, with our id
 
     def issue_label_ids(self, team_id: str, names: Iterable[str]) -> list[str]:
         """The ids of the labels of these names for the team's issues, creating missing ones.
@@ -445,6 +495,23 @@ class LinearClient(RemoteClient):
             for key, name in wanted.items()
         ]
 
+    def _written(
+        self,
+        build: Callable[[Any], Any],
+        answer: Any,
+        fetch: Callable[[str], Any],
+        object_id: str,
+        what: str,
+    ) -> Any:
+        """The object a mutation wrote, from its answer, else read back by its id."""
+        try:
+            return build(answer)
+        except LinearShapeError as unread:
+            self.logger.info(
+                "linear.write.answer_unread", extra={"what": what, "error": str(unread)}
+            )
+            return fetch(object_id)
+
     def _earlier(
         self, fetch: Callable[[str], Any], object_id: str, rejected: RemoteRejected
     ) -> Any:
@@ -453,15 +520,3 @@ class LinearClient(RemoteClient):
             return fetch(object_id)
         except RemoteNotFound:
             raise rejected from None
-
-
-def _issue_of(mutation: str) -> Callable[[Any], LinearIssue]:
-    return lambda data: issue_from_json(_payload(data, mutation, "issue"))
-
-
-def _payload(data: Any, mutation: str, entity: str) -> Any:
-    """The entity of a mutation payload (``issueCreate { success issue }``)."""
-    payload = data.get(mutation)
-    if not isinstance(payload, Mapping) or payload.get("success") is not True:
-        raise LinearShapeError(f"{mutation} did not succeed")
-    return payload.get(entity)

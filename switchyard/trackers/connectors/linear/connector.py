@@ -180,11 +180,11 @@ class LinearConnector:
 
     def add_comment(
         self, ticket_external_id: str, body: str, *, idempotency_key: str | None = None
-    ) -> RemoteComment:
+    ) -> RemoteComment | None:
         comment = self.client.create_comment(
             issue_id=ticket_external_id, body=body, comment_id=idempotency_key
         )
-        return self._comment(comment)
+        return self._comment(comment) if comment else None
 
     def iter_comments(self, ticket_external_id: str) -> Iterator[RemoteComment]:
         return (self._comment(comment) for comment in self.client.iter_comments(ticket_external_id))

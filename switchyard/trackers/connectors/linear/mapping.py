@@ -3,14 +3,21 @@
 Two shapes come in: the GraphQL API's (the selections in ``queries.py``) and the webhooks'
 (``IssueWebhookPayload`` / ``CommentWebhookPayload`` in Linear's schema), which flatten ids
 (``teamId``, ``issueId``) and carry lists where the API has connections.
+
+Reading is tolerant: a record needs its identity (an id, an issue's identifier and team); a
+field left out takes a default, and only a field present with the wrong type is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+# The moment of a record whose answer left its dates out: older than anything, so it never
+# moves a sync cursor forward.
+UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LinearShapeError(ValueError):
@@ -109,11 +116,25 @@ def _optional_str(data: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _number(data: Any, key: str) -> float:
-    value = _get(data, key)
+def _number(data: Any, key: str, default: float = 0.0) -> float:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if value is None:
+        return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise LinearShapeError(f"{key!r} is not a number: {value!r}")
     return float(value)
+
+
+def _moment(data: Mapping[str, Any], key: str) -> datetime:
+    return _optional_datetime(data.get(key)) or UNKNOWN_TIME
+
+
+def _names(labels: Any) -> tuple[str, ...]:
+    if labels is None:
+        return ()
+    if not isinstance(labels, list):
+        raise LinearShapeError("labels is not a list")
+    return tuple(_optional_str(label, "name") for label in labels if isinstance(label, Mapping))
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -139,7 +160,7 @@ def _optional_datetime(value: Any) -> datetime | None:
 def user_from_json(data: Any) -> LinearUser:
     """A user from the API's ``User`` selection (or a webhook's ``UserChildWebhookPayload``)."""
     return LinearUser(
-        id=_str(data, "id"), name=_str(data, "name"), email=_optional_str(data, "email")
+        id=_str(data, "id"), name=_optional_str(data, "name"), email=_optional_str(data, "email")
     )
 
 
@@ -150,46 +171,59 @@ def optional_user_from_json(data: Any) -> LinearUser | None:
 
 def team_from_json(data: Any) -> LinearTeam:
     """A team from the API's ``Team`` selection."""
-    return LinearTeam(id=_str(data, "id"), key=_str(data, "key"), name=_str(data, "name"))
+    key = _str(data, "key")
+    return LinearTeam(id=_str(data, "id"), key=key, name=_optional_str(data, "name") or key)
 
 
 def state_from_json(data: Any) -> LinearState:
     """A workflow state from the API's ``WorkflowState`` selection."""
     return LinearState(
         id=_str(data, "id"),
-        name=_str(data, "name"),
-        type=_str(data, "type"),
-        position=_number(data, "position") if "position" in data else 0.0,
+        name=_optional_str(data, "name"),
+        type=_optional_str(data, "type"),
+        position=_number(data, "position"),
     )
+
+
+def _optional_state(data: Any) -> LinearState:
+    """An issue's state; a blank one (counted as to do) when the answer leaves it out."""
+    if not isinstance(data, Mapping):
+        return LinearState(id="", name="", type="", position=0.0)
+    return state_from_json(data)
 
 
 def label_from_json(data: Any) -> LinearLabel:
     """A label from the API's ``IssueLabel`` selection."""
-    return LinearLabel(id=_str(data, "id"), name=_str(data, "name"))
+    return LinearLabel(id=_str(data, "id"), name=_optional_str(data, "name"))
+
+
+def _issue(data: Any, *, team_id: str, labels: tuple[str, ...]) -> LinearIssue:
+    """The fields the API's and the webhooks' issue shapes share."""
+    return LinearIssue(
+        id=_str(data, "id"),
+        identifier=_str(data, "identifier"),
+        url=_optional_str(data, "url"),
+        title=_optional_str(data, "title"),
+        description=_optional_str(data, "description"),
+        priority=int(_number(data, "priority")),
+        state=_optional_state(data.get("state")),
+        team_id=team_id,
+        assignee=optional_user_from_json(data.get("assignee")),
+        creator=optional_user_from_json(data.get("creator")),
+        labels=labels,
+        created_at=_moment(data, "createdAt"),
+        updated_at=_moment(data, "updatedAt"),
+        completed_at=_optional_datetime(data.get("completedAt")),
+        canceled_at=_optional_datetime(data.get("canceledAt")),
+    )
 
 
 def issue_from_json(data: Any) -> LinearIssue:
     """An issue from the API's ``Issue`` selection (``queries.ISSUE_FIELDS``)."""
-    labels = _get(_get(data, "labels"), "nodes")
-    if not isinstance(labels, list):
-        raise LinearShapeError("labels.nodes is not a list")
-    return LinearIssue(
-        id=_str(data, "id"),
-        identifier=_str(data, "identifier"),
-        url=_str(data, "url"),
-        title=_str(data, "title"),
-        description=_optional_str(data, "description"),
-        priority=int(_number(data, "priority")),
-        state=state_from_json(_get(data, "state")),
-        team_id=_str(_get(data, "team"), "id"),
-        assignee=optional_user_from_json(data.get("assignee")),
-        creator=optional_user_from_json(data.get("creator")),
-        labels=tuple(_str(label, "name") for label in labels),
-        created_at=parse_datetime(_get(data, "createdAt")),
-        updated_at=parse_datetime(_get(data, "updatedAt")),
-        completed_at=_optional_datetime(data.get("completedAt")),
-        canceled_at=_optional_datetime(data.get("canceledAt")),
-    )
+    team = _get(data, "team")
+    labels = data.get("labels")
+    nodes = labels.get("nodes") if isinstance(labels, Mapping) else labels
+    return _issue(data, team_id=_str(team, "id"), labels=_names(nodes))
 
 
 def comment_from_json(data: Any, *, issue_id: str | None = None) -> LinearComment:
@@ -202,9 +236,9 @@ def comment_from_json(data: Any, *, issue_id: str | None = None) -> LinearCommen
     return LinearComment(
         id=_str(data, "id"),
         issue_id=issue_id,
-        body=_str(data, "body"),
+        body=_optional_str(data, "body"),
         user=optional_user_from_json(data.get("user")),
-        created_at=parse_datetime(_get(data, "createdAt")),
+        created_at=_moment(data, "createdAt"),
     )
 
 
@@ -213,26 +247,7 @@ def comment_from_json(data: Any, *, issue_id: str | None = None) -> LinearCommen
 
 def issue_from_webhook(data: Any) -> LinearIssue:
     """An issue from a webhook's ``data`` (Linear's ``IssueWebhookPayload``)."""
-    labels = _get(data, "labels")
-    if not isinstance(labels, list):
-        raise LinearShapeError("labels is not a list")
-    return LinearIssue(
-        id=_str(data, "id"),
-        identifier=_str(data, "identifier"),
-        url=_str(data, "url"),
-        title=_str(data, "title"),
-        description=_optional_str(data, "description"),
-        priority=int(_number(data, "priority")),
-        state=state_from_json(_get(data, "state")),
-        team_id=_str(data, "teamId"),
-        assignee=optional_user_from_json(data.get("assignee")),
-        creator=optional_user_from_json(data.get("creator")),
-        labels=tuple(_str(label, "name") for label in labels),
-        created_at=parse_datetime(_get(data, "createdAt")),
-        updated_at=parse_datetime(_get(data, "updatedAt")),
-        completed_at=_optional_datetime(data.get("completedAt")),
-        canceled_at=_optional_datetime(data.get("canceledAt")),
-    )
+    return _issue(data, team_id=_str(data, "teamId"), labels=_names(data.get("labels")))
 
 
 def comment_from_webhook(data: Any) -> LinearComment:
@@ -244,7 +259,7 @@ def comment_from_webhook(data: Any) -> LinearComment:
     return LinearComment(
         id=_str(data, "id"),
         issue_id=issue_id,
-        body=_str(data, "body"),
+        body=_optional_str(data, "body"),
         user=optional_user_from_json(data.get("user")),
-        created_at=parse_datetime(_get(data, "createdAt")),
+        created_at=_moment(data, "createdAt"),
     )
