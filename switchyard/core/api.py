@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DataError, IntegrityError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from switchyard.core.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 class StandardPagination(PageNumberPagination):
@@ -18,16 +23,30 @@ class StandardPagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus DomainError rendered as a 4xx.
+    """DRF's handler, plus DomainError rendered as a 4xx and database refusals as 409/400.
 
     A DomainError with field messages answers `{"field": ["message"]}` like a serializer error,
     so clients read every validation failure the same way; one without fields answers
-    `{"code", "message"}`. Anything else is left to DRF (and unknown errors stay 500s).
+    `{"code", "message"}`. A constraint the database enforced (usually a write racing another)
+    answers 409, a value it could not store 400; both are logged, since the services should
+    have refused them first. Anything else is left to DRF (and unknown errors stay 500s).
     """
     if isinstance(exc, DomainError):
         body = dict(exc.fields) if exc.fields else {"code": exc.code, "message": exc.message}
         return Response(body, status=exc.status_code)
+    if isinstance(exc, IntegrityError | DataError):
+        logger.warning("api.database_refused", exc_info=exc, extra={"view": _view_name(context)})
+        if isinstance(exc, IntegrityError):
+            message = "The change clashed with another change saved meanwhile; try again."
+            return Response({"code": "conflict", "message": message}, status=409)
+        message = "A value could not be stored."
+        return Response({"code": "invalid", "message": message}, status=400)
     return drf_exception_handler(exc, context)
+
+
+def _view_name(context) -> str:
+    view = context.get("view")
+    return type(view).__name__ if view is not None else ""
 
 
 class IsOrgStaff(BasePermission):
