@@ -1,10 +1,11 @@
-"""API conventions shared by every app: pagination, error rendering, role permissions."""
+"""API conventions shared by every app: pagination, error rendering, role permissions, ids."""
 
 from __future__ import annotations
 
 import logging
 
 from django.db import DataError, IntegrityError
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -13,6 +14,26 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from switchyard.core.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
+
+
+# Primary keys are 64-bit integers (BigAutoField); anything outside can name no row, and larger
+# values overflow the database driver.
+MAX_ID = 2**63 - 1
+ID_ERRORS = {
+    "invalid": "Enter a valid id.",
+    "max_value": "Enter a valid id.",
+    "min_value": "Enter a valid id.",
+    "max_string_length": "Enter a valid id.",
+}
+
+
+class IdField(serializers.IntegerField):
+    """An id in a request body: a whole number a primary key can hold, else a 400 naming it."""
+
+    default_error_messages = ID_ERRORS
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class StandardPagination(PageNumberPagination):

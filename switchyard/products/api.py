@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from switchyard.accounts.models import Team
-from switchyard.core.api import IsOrgAdmin, IsOrgStaffReadingOrAdmin
+from switchyard.core.api import IdField, IsOrgAdmin, IsOrgStaffReadingOrAdmin
+from switchyard.core.filters import FilterSet, IdFilter
 from switchyard.products import selectors, services
 from switchyard.products.mapping import OnConflict, mappable, product_map, product_unmap
 from switchyard.products.models import Priority, Product
@@ -89,13 +90,11 @@ class ProductWriteSerializer(serializers.Serializer):
         self.fields["parent"].queryset = Product.objects.filter(organization=organization)
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    team = django_filters.NumberFilter(field_name="owning_team_id")
+    team = IdFilter(field_name="owning_team_id")
     is_active = django_filters.BooleanFilter()
-    parent = django_filters.NumberFilter(
-        method="filter_parent", label="Children of this product id"
-    )
+    parent = IdFilter(method="filter_parent", label="Children of this product id")
     is_root = django_filters.BooleanFilter(method="filter_is_root")
 
     class Meta:
@@ -176,12 +175,12 @@ class ProductViewSet(viewsets.ModelViewSet):
 
 
 class ProductMappingSerializer(serializers.Serializer):
-    project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    project_ids = serializers.ListField(child=IdField(), allow_empty=False)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.SKIP)
 
 
 class ProductUnmappingSerializer(serializers.Serializer):
-    project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    project_ids = serializers.ListField(child=IdField(), allow_empty=False)
 
 
 MappingResultSerializer = inline_serializer(

@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from switchyard.accounts.models import Order, Organization, Vendor
 from switchyard.accounts.selectors import organizations_visible_to
-from switchyard.core.api import IsOrgAdmin, IsOrgStaff
+from switchyard.core.api import IdField, IsOrgAdmin, IsOrgStaff
+from switchyard.core.filters import FilterSet
 from switchyard.support import selectors, services
 from switchyard.support.models import (
     CustomerIssue,
@@ -265,7 +266,7 @@ class ClientIssueCommentApi(APIView):
 # -- everyone's list, staff's actions -----------------------------------------------------------
 
 
-class IssueFilter(django_filters.FilterSet):
+class IssueFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=IssueStatus.choices)
     priority = django_filters.ChoiceFilter(choices=IssuePriority.choices)
     category = django_filters.ChoiceFilter(choices=IssueCategory.choices)
@@ -288,7 +289,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    employee_id = serializers.IntegerField()
+    employee_id = IdField()
 
 
 IssueActionResult = inline_serializer(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from switchyard.core.api import IsOrgAdmin, IsOrgStaffReadingOrAdmin
 from switchyard.core.exceptions import RemoteError
+from switchyard.core.filters import FilterSet
 from switchyard.sync import outbox, runs, selectors, services
 from switchyard.sync.health import describe_error
 from switchyard.sync.models import Connection, ConnectionKind, OutboxEntry, SyncRun, WebhookDelivery
@@ -235,7 +235,7 @@ class OutboxEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutboxFilter(django_filters.FilterSet):
+class OutboxFilter(FilterSet):
     class Meta:
         model = OutboxEntry
         fields = ["connection", "status", "operation"]

@@ -297,8 +297,9 @@ def test_a_rename_in_one_organization_never_breaks_another_organizations_create(
     """Renaming a root used to leave the shared root level unsorted; the next sorted insert
     elsewhere then collided on ``path`` and answered 500."""
     first, second = OrganizationFactory(name="First"), OrganizationFactory(name="Second")
-    first_admin, second_admin = client_for(AdminFactory(organization=first)), client_for(
-        AdminFactory(organization=second)
+    first_admin, second_admin = (
+        client_for(AdminFactory(organization=first)),
+        client_for(AdminFactory(organization=second)),
     )
     for name in ("Alpha", "Gamma", "Omega"):
         assert first_admin.post("/api/products/", {"name": name}, format="json").status_code == 201
@@ -365,4 +366,6 @@ def test_a_create_racing_another_answers_409_not_500(client_for, admin, org, mon
         "message": "The change clashed with another change saved meanwhile; try again.",
     }
     monkeypatch.setattr(type(Product.objects), "get_last_root_node", stale)
-    assert client_for(admin).post("/api/products/", {"name": "Late"}, format="json").status_code == 201
+    assert (
+        client_for(admin).post("/api/products/", {"name": "Late"}, format="json").status_code == 201
+    )
