@@ -11,7 +11,13 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from switchyard.core.exceptions import DomainError
+from switchyard.core.exceptions import (
+    DomainError,
+    RemoteError,
+    RemoteRateLimited,
+    RemoteUnavailable,
+    remote_reason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +56,10 @@ def exception_handler(exc, context):
     so clients read every validation failure the same way; one without fields answers
     `{"code", "message"}`. A constraint the database enforced (usually a write racing another)
     answers 409, a value it could not store 400; both are logged, since the services should
-    have refused them first. Anything else is left to DRF (and unknown errors stay 500s).
+    have refused them first. A remote that failed while the caller waited answers 503 when it
+    may heal by itself (down, overloaded, rate limited; with ``Retry-After`` when it said), else
+    502, with the reason the connection test gives. Anything else is left to DRF (and unknown
+    errors stay 500s).
     """
     if isinstance(exc, DomainError):
         body = dict(exc.fields) if exc.fields else {"code": exc.code, "message": exc.message}
@@ -62,7 +71,22 @@ def exception_handler(exc, context):
             return Response({"code": "conflict", "message": message}, status=409)
         message = "A value could not be stored."
         return Response({"code": "invalid", "message": message}, status=400)
+    if isinstance(exc, RemoteError):
+        return _remote_failure(exc)
     return drf_exception_handler(exc, context)
+
+
+def _remote_failure(error: RemoteError) -> Response:
+    heals = isinstance(error, RemoteUnavailable | RemoteRateLimited)
+    body = {
+        "code": "remote_unavailable" if heals else "remote_failed",
+        "message": remote_reason(error),
+    }
+    response = Response(body, status=503 if heals else 502)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(max(1, round(retry_after)))
+    return response
 
 
 def _view_name(context) -> str:

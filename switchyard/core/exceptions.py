@@ -84,5 +84,12 @@ class RemoteBadResponse(RemoteError):
     """The remote answered something we cannot read (malformed JSON, unexpected shape)."""
 
 
+def remote_reason(error: RemoteError) -> str:
+    """A readable one-line reason for a remote failure, never a stack trace or a secret."""
+    if isinstance(error, RemoteUnauthorized):
+        return f"Authentication failed: check the token ({error.message})."
+    return error.message
+
+
 class WebhookInvalid(Exception):
     """A webhook did not verify (signature, timestamp) or could not be read: answered 401."""

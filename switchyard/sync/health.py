@@ -7,7 +7,7 @@ import logging
 from django.db.models import F
 from django.utils import timezone
 
-from switchyard.core.exceptions import RemoteError, RemoteUnauthorized
+from switchyard.core.exceptions import RemoteError, RemoteUnauthorized, remote_reason
 from switchyard.sync.models import Connection
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,6 @@ def connection_record_error(*, connection: Connection, error: Exception) -> None
 
 def describe_error(error: Exception) -> str:
     """A readable one-line reason, never a stack trace or a secret."""
-    if isinstance(error, RemoteUnauthorized):
-        return f"Authentication failed: check the token ({error.message})."
     if isinstance(error, RemoteError):
-        return error.message
+        return remote_reason(error)
     return f"{type(error).__name__}: {error}"
