@@ -164,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "switchyard.core.schema.declare_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProductPriorityEnum": "switchyard.products.models.Priority",
         "TicketPriorityEnum": "switchyard.trackers.models.LocalPriority",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.db import DataError, IntegrityError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
@@ -128,3 +130,10 @@ class IsOrgStaffReadingOrAdmin(BasePermission):
             return True
         self.message = "Only organization admins may change this."
         return user.is_org_admin
+
+
+def not_found(request, exception=None):
+    """Unknown URLs under /api/ (``/api/products/abc/``) answer JSON like every API error."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

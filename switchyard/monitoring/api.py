@@ -91,6 +91,7 @@ class SentryProjectViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SentryIssueSerializer(serializers.ModelSerializer):
+    assignee_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
     project_slug = serializers.CharField(source="project.slug", read_only=True)
     product = ProductBriefSerializer(source="project.product", read_only=True, allow_null=True)
 

@@ -27,7 +27,7 @@ from switchyard.products.models import Priority, Product
 class ProductSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField()
     owning_team_name = serializers.CharField(
-        source="owning_team.name", default=None, read_only=True
+        source="owning_team.name", default=None, read_only=True, allow_null=True
     )
 
     class Meta:
@@ -49,7 +49,7 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_parent(self, product: Product) -> int | None:
         return getattr(product, "parent_pk", None)
 

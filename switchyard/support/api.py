@@ -43,13 +43,18 @@ def _name(user) -> str | None:
 
 class IssueSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    vendor_name = serializers.CharField(source="vendor.name", default=None, read_only=True)
-    order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+    vendor_name = serializers.CharField(
+        source="vendor.name", default=None, read_only=True, allow_null=True
+    )
+    order_number = serializers.CharField(
+        source="order.number", default=None, read_only=True, allow_null=True
+    )
+    linear_issue_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
     assigned_to_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     raised_by_customer_name = serializers.SerializerMethodField()
     raised_by_customer_email = serializers.EmailField(
-        source="raised_by_customer.email", default=None, read_only=True
+        source="raised_by_customer.email", default=None, read_only=True, allow_null=True
     )
     resolved_by_name = serializers.SerializerMethodField()
 
@@ -118,6 +123,9 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class StatusChangeSerializer(serializers.ModelSerializer):
     changed_by_name = serializers.SerializerMethodField()
+    from_status = serializers.CharField(
+        read_only=True, help_text="A customer issue status; empty for the first entry."
+    )
 
     class Meta:
         model = IssueStatusChange

@@ -164,6 +164,8 @@ class PriorityMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelView
 
 
 class TicketBriefSerializer(serializers.ModelSerializer):
+    assignee_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+
     class Meta:
         model = Ticket
         fields = [
