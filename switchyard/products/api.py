@@ -208,11 +208,12 @@ class ProductMappingApi(APIView):
 
     @extend_schema(request=ProductMappingSerializer, responses=MappingResultSerializer)
     def post(self, request, pk):
+        product = self._product(pk)  # another organization's product is a 404, whatever the body
         serializer = ProductMappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = product_map(
             mappable=mappable(self.mappable_key),
-            product=self._product(pk),
+            product=product,
             ids=serializer.validated_data["project_ids"],
             on_conflict=serializer.validated_data["on_conflict"],
         )
@@ -226,9 +227,9 @@ class ProductMappingApi(APIView):
         ),
     )
     def delete(self, request, pk):
+        product = self._product(pk)
         serializer = ProductUnmappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = self._product(pk)
         unassigned = product_unmap(
             mappable=mappable(self.mappable_key),
             organization=product.organization,
