@@ -22,7 +22,7 @@ class OrganizationBriefSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="display_name", read_only=True)
-    organization = OrganizationBriefSerializer(read_only=True)
+    organization = OrganizationBriefSerializer(read_only=True, allow_null=True)
     vendor = serializers.SerializerMethodField()
 
     class Meta:

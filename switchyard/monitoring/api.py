@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchyard.core.api import IsOrgAdmin, IsOrgStaff
+from switchyard.core.api import IdField, IsOrgAdmin, IsOrgStaff
+from switchyard.core.filters import FilterSet, IdFilter
 from switchyard.monitoring import selectors, services
 from switchyard.monitoring.handlers import SENTRY_PROJECTS
 from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue, SentryProject
@@ -52,14 +53,14 @@ class SentryProjectSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SentryProjectFilter(django_filters.FilterSet):
-    product = django_filters.NumberFilter(field_name="product_id")
+class SentryProjectFilter(FilterSet):
+    product = IdFilter(field_name="product_id")
     unassigned = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull")
     platform = django_filters.CharFilter()
     priority = django_filters.MultipleChoiceFilter(
         field_name="product__priority", choices=Priority.choices
     )
-    team = django_filters.NumberFilter(field_name="product__owning_team_id")
+    team = IdFilter(field_name="product__owning_team_id")
 
     class Meta:
         model = SentryProject
@@ -90,6 +91,7 @@ class SentryProjectViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SentryIssueSerializer(serializers.ModelSerializer):
+    assignee_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
     project_slug = serializers.CharField(source="project.slug", read_only=True)
     product = ProductBriefSerializer(source="project.product", read_only=True, allow_null=True)
 
@@ -118,16 +120,14 @@ class SentryIssueSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SentryIssueFilter(django_filters.FilterSet):
+class SentryIssueFilter(FilterSet):
     level = django_filters.MultipleChoiceFilter(choices=IssueLevel.choices)
     status = django_filters.MultipleChoiceFilter(choices=IssueStatus.choices)
-    product = django_filters.NumberFilter(
-        method="filter_product", label="Product id (with its sub-products)"
-    )
+    product = IdFilter(method="filter_product", label="Product id (with its sub-products)")
     priority = django_filters.MultipleChoiceFilter(
         field_name="project__product__priority", choices=Priority.choices
     )
-    team = django_filters.NumberFilter(field_name="project__product__owning_team_id")
+    team = IdFilter(field_name="project__product__owning_team_id")
     platform = django_filters.CharFilter(field_name="project__platform")
     unassigned = django_filters.BooleanFilter(field_name="project__product", lookup_expr="isnull")
     last_seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
@@ -191,8 +191,8 @@ class SentryIssueViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class IssueProjectsMappingSerializer(serializers.Serializer):
-    issue_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    product = serializers.IntegerField()
+    issue_ids = serializers.ListField(child=IdField(), allow_empty=False)
+    product = IdField()
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.SKIP)
 
 

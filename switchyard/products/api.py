@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from switchyard.accounts.models import Team
-from switchyard.core.api import IsOrgAdmin, IsOrgStaffReadingOrAdmin
+from switchyard.core.api import IdField, IsOrgAdmin, IsOrgStaffReadingOrAdmin
+from switchyard.core.filters import FilterSet, IdFilter
 from switchyard.products import selectors, services
 from switchyard.products.mapping import OnConflict, mappable, product_map, product_unmap
 from switchyard.products.models import Priority, Product
@@ -26,7 +27,7 @@ from switchyard.products.models import Priority, Product
 class ProductSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField()
     owning_team_name = serializers.CharField(
-        source="owning_team.name", default=None, read_only=True
+        source="owning_team.name", default=None, read_only=True, allow_null=True
     )
 
     class Meta:
@@ -48,7 +49,7 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_parent(self, product: Product) -> int | None:
         return getattr(product, "parent_pk", None)
 
@@ -89,13 +90,11 @@ class ProductWriteSerializer(serializers.Serializer):
         self.fields["parent"].queryset = Product.objects.filter(organization=organization)
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    team = django_filters.NumberFilter(field_name="owning_team_id")
+    team = IdFilter(field_name="owning_team_id")
     is_active = django_filters.BooleanFilter()
-    parent = django_filters.NumberFilter(
-        method="filter_parent", label="Children of this product id"
-    )
+    parent = IdFilter(method="filter_parent", label="Children of this product id")
     is_root = django_filters.BooleanFilter(method="filter_is_root")
 
     class Meta:
@@ -176,12 +175,12 @@ class ProductViewSet(viewsets.ModelViewSet):
 
 
 class ProductMappingSerializer(serializers.Serializer):
-    project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    project_ids = serializers.ListField(child=IdField(), allow_empty=False)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.SKIP)
 
 
 class ProductUnmappingSerializer(serializers.Serializer):
-    project_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    project_ids = serializers.ListField(child=IdField(), allow_empty=False)
 
 
 MappingResultSerializer = inline_serializer(
@@ -209,11 +208,12 @@ class ProductMappingApi(APIView):
 
     @extend_schema(request=ProductMappingSerializer, responses=MappingResultSerializer)
     def post(self, request, pk):
+        product = self._product(pk)  # another organization's product is a 404, whatever the body
         serializer = ProductMappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = product_map(
             mappable=mappable(self.mappable_key),
-            product=self._product(pk),
+            product=product,
             ids=serializer.validated_data["project_ids"],
             on_conflict=serializer.validated_data["on_conflict"],
         )
@@ -227,9 +227,9 @@ class ProductMappingApi(APIView):
         ),
     )
     def delete(self, request, pk):
+        product = self._product(pk)
         serializer = ProductUnmappingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = self._product(pk)
         unassigned = product_unmap(
             mappable=mappable(self.mappable_key),
             organization=product.organization,

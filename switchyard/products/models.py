@@ -23,6 +23,10 @@ class Product(MP_Node):
     ``full_path`` ("E-commerce Platform > Checkout > Payments") is stored so that every list can
     show and search it without walking ancestors; the services keep it current on create, rename
     and move.
+
+    The roots of every organization share treebeard's one root level, so new nodes are appended
+    (no ``node_order_by``): a sorted insert would shift other organizations' paths, and a rename
+    would leave the level unsorted for the next insert. Readers sort siblings by name.
     """
 
     organization = models.ForeignKey(
@@ -41,8 +45,6 @@ class Product(MP_Node):
     full_path = models.CharField(max_length=2000, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    node_order_by = ["name"]
 
     class Meta:
         constraints = [

@@ -47,4 +47,11 @@ def product_tree(*, organization: Organization) -> list[dict]:
         nodes[product.path] = node
         parent = nodes.get(product.parent_path) if product.parent_path else None
         (parent["children"] if parent else roots).append(node)
+    _sort_by_name(roots)
     return roots
+
+
+def _sort_by_name(nodes: list[dict]) -> None:
+    nodes.sort(key=lambda node: (node["product"].name.casefold(), node["product"].name))
+    for node in nodes:
+        _sort_by_name(node["children"])

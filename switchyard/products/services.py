@@ -95,11 +95,11 @@ def product_create(
 
 
 def _move(product: Product, new_parent: Product | None) -> None:
+    """Append ``product`` (with its subtree) under ``new_parent``, or after the last root."""
     if new_parent is None:
-        first_root = Product.objects.get_first_root_node()
-        Product.objects.move(product, first_root, "sorted-sibling")
+        Product.objects.move(product, Product.objects.get_last_root_node(), "last-sibling")
     else:
-        Product.objects.move(product, new_parent, "sorted-child")
+        Product.objects.move(product, new_parent, "last-child")
 
 
 @transaction.atomic

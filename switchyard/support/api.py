@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from switchyard.accounts.models import Order, Organization, Vendor
 from switchyard.accounts.selectors import organizations_visible_to
-from switchyard.core.api import IsOrgAdmin, IsOrgStaff
+from switchyard.core.api import IdField, IsOrgAdmin, IsOrgStaff
+from switchyard.core.filters import FilterSet
 from switchyard.support import selectors, services
 from switchyard.support.models import (
     CustomerIssue,
@@ -42,13 +43,18 @@ def _name(user) -> str | None:
 
 class IssueSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
-    vendor_name = serializers.CharField(source="vendor.name", default=None, read_only=True)
-    order_number = serializers.CharField(source="order.number", default=None, read_only=True)
+    vendor_name = serializers.CharField(
+        source="vendor.name", default=None, read_only=True, allow_null=True
+    )
+    order_number = serializers.CharField(
+        source="order.number", default=None, read_only=True, allow_null=True
+    )
+    linear_issue_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
     assigned_to_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     raised_by_customer_name = serializers.SerializerMethodField()
     raised_by_customer_email = serializers.EmailField(
-        source="raised_by_customer.email", default=None, read_only=True
+        source="raised_by_customer.email", default=None, read_only=True, allow_null=True
     )
     resolved_by_name = serializers.SerializerMethodField()
 
@@ -117,6 +123,9 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class StatusChangeSerializer(serializers.ModelSerializer):
     changed_by_name = serializers.SerializerMethodField()
+    from_status = serializers.CharField(
+        read_only=True, help_text="A customer issue status; empty for the first entry."
+    )
 
     class Meta:
         model = IssueStatusChange
@@ -265,7 +274,7 @@ class ClientIssueCommentApi(APIView):
 # -- everyone's list, staff's actions -----------------------------------------------------------
 
 
-class IssueFilter(django_filters.FilterSet):
+class IssueFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=IssueStatus.choices)
     priority = django_filters.ChoiceFilter(choices=IssuePriority.choices)
     category = django_filters.ChoiceFilter(choices=IssueCategory.choices)
@@ -288,7 +297,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    employee_id = serializers.IntegerField()
+    employee_id = IdField()
 
 
 IssueActionResult = inline_serializer(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from switchyard.core.api import IsOrgAdmin, IsOrgStaffReadingOrAdmin
 from switchyard.core.exceptions import RemoteError
+from switchyard.core.filters import FilterSet
 from switchyard.sync import outbox, runs, selectors, services, subscribers
 from switchyard.sync.health import describe_error
 from switchyard.sync.models import (
@@ -24,9 +24,14 @@ from switchyard.sync.models import (
 )
 
 
+class SyncNowSerializer(serializers.Serializer):
+    full = serializers.BooleanField(default=False)
+
+
 class ConnectionSerializer(serializers.ModelSerializer):
     """A connection as the API shows it: secrets are never returned, only whether they are set."""
 
+    account_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
     has_api_token = serializers.SerializerMethodField()
     has_webhook_secret = serializers.SerializerMethodField()
     sync_interval_minutes = serializers.SerializerMethodField()
@@ -170,14 +175,16 @@ class ConnectionViewSet(viewsets.ModelViewSet):
         return Response({"ok": True, "detail": identity})
 
     @extend_schema(
-        request=inline_serializer("SyncNow", {"full": serializers.BooleanField(required=False)}),
+        request=SyncNowSerializer,
         responses={202: inline_serializer("SyncQueued", {"detail": serializers.CharField()})},
     )
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
         """Sync now; with ``full`` the pull also notices objects deleted remotely."""
-        full = serializers.BooleanField().to_internal_value(request.data.get("full", False))
-        services.connection_sync_now(connection=self.get_object(), full=full)
+        connection = self.get_object()
+        serializer = SyncNowSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.connection_sync_now(connection=connection, full=serializer.validated_data["full"])
         return Response({"detail": "Sync queued."}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -242,7 +249,7 @@ class OutboxEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutboxFilter(django_filters.FilterSet):
+class OutboxFilter(FilterSet):
     class Meta:
         model = OutboxEntry
         fields = ["connection", "status", "operation"]

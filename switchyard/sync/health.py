@@ -7,18 +7,7 @@ import logging
 from django.db.models import F
 from django.utils import timezone
 
-from switchyard.core.exceptions import (
-    RemoteAddressRefused,
-    RemoteBadResponse,
-    RemoteError,
-    RemoteForbidden,
-    RemoteNotFound,
-    RemoteRateLimited,
-    RemoteRejected,
-    RemoteTimeout,
-    RemoteUnauthorized,
-    RemoteUnavailable,
-)
+from switchyard.core.exceptions import RemoteError, RemoteUnauthorized, remote_reason
 from switchyard.sync.models import Connection
 
 logger = logging.getLogger(__name__)
@@ -57,41 +46,7 @@ def connection_record_error(*, connection: Connection, error: Exception) -> None
 
 
 def describe_error(error: Exception) -> str:
-    """A readable reason saying whose move it is, never a stack trace or a secret.
-
-    It names the kind of failure (the token, a permission or route, the request, the remote)
-    before the remote's own message and the fields it refused.
-    """
-    if not isinstance(error, RemoteError):
-        return f"{type(error).__name__}: {error}"[:DESCRIPTION_LIMIT]
-    if isinstance(error, RemoteAddressRefused):  # refused here, before any request: no remote spoke
-        return error.message[:DESCRIPTION_LIMIT]
-    text = f"{_kind_of_failure(error)} {error.message}"
-    fields = getattr(error, "field_errors", None) or {}
-    if fields:
-        text += " Fields: " + "; ".join(f"{name}: {message}" for name, message in fields.items())
-    return text[:DESCRIPTION_LIMIT]
-
-
-def _kind_of_failure(error: RemoteError) -> str:
-    status = f" ({error.status})" if error.status else ""
-    if isinstance(error, RemoteUnauthorized):
-        return f"The token was refused{status}: check or replace it."
-    if isinstance(error, RemoteForbidden):
-        return (
-            f"Permission or route refused{status}: the token lacks a permission for this, "
-            "or the server does not offer this route. The token itself was accepted."
-        )
-    if isinstance(error, RemoteNotFound):
-        return f"Not found{status}: the object is gone, or the server does not offer this route."
-    if isinstance(error, RemoteRejected):
-        return f"The request was refused{status}."
-    if isinstance(error, RemoteRateLimited):
-        return f"Rate limited{status}."
-    if isinstance(error, RemoteTimeout):
-        return "The remote did not answer in time."
-    if isinstance(error, RemoteUnavailable):
-        return f"The remote failed{status}."
-    if isinstance(error, RemoteBadResponse):
-        return "The remote's answer could not be read."
-    return f"The remote answered an error{status}."
+    """A readable one-line reason, never a stack trace or a secret."""
+    if isinstance(error, RemoteError):
+        return remote_reason(error)
+    return f"{type(error).__name__}: {error}"[:DESCRIPTION_LIMIT]

@@ -9,7 +9,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from switchyard.core.api import IsOrgStaff, IsOrgStaffReadingOrAdmin
+from switchyard.core.api import IdField, IsOrgStaff, IsOrgStaffReadingOrAdmin
+from switchyard.core.filters import FilterSet, IdFilter
 from switchyard.monitoring.api import ProductBriefSerializer, SentryProjectSerializer
 from switchyard.monitoring.selectors import sentry_issue_list
 from switchyard.products.models import Product
@@ -77,8 +78,8 @@ class TrackerProjectWriteSerializer(serializers.Serializer):
     regression_policy = serializers.ChoiceField(choices=RegressionPolicy.choices, required=False)
 
 
-class TrackerProjectFilter(django_filters.FilterSet):
-    product = django_filters.NumberFilter(field_name="product_id")
+class TrackerProjectFilter(FilterSet):
+    product = IdFilter(field_name="product_id")
     unassigned = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull")
     kind = django_filters.CharFilter(field_name="connection__kind")
 
@@ -163,6 +164,8 @@ class PriorityMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelView
 
 
 class TicketBriefSerializer(serializers.ModelSerializer):
+    assignee_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+
     class Meta:
         model = Ticket
         fields = [
@@ -283,9 +286,9 @@ class TicketSerializer(TicketBriefSerializer):
         ]
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(FilterSet):
     status_category = django_filters.MultipleChoiceFilter(choices=StatusCategory.choices)
-    product = django_filters.NumberFilter(method="filter_product")
+    product = IdFilter(method="filter_product")
     created_after = django_filters.IsoDateTimeFilter(
         field_name="remote_created_at", lookup_expr="gte"
     )
@@ -330,7 +333,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CreateTicketSerializer(serializers.Serializer):
-    tracker_project = serializers.IntegerField()
+    tracker_project = IdField()
 
 
 class LinkTicketSerializer(serializers.Serializer):
@@ -393,10 +396,8 @@ class SentryIssueLinkTicketApi(APIView):
 
 
 class BulkCreateTicketsSerializer(serializers.Serializer):
-    issue_ids = serializers.ListField(
-        child=serializers.IntegerField(), allow_empty=False, max_length=500
-    )
-    tracker_project = serializers.IntegerField()
+    issue_ids = serializers.ListField(child=IdField(), allow_empty=False, max_length=500)
+    tracker_project = IdField()
 
 
 class SentryIssuesCreateTicketsApi(APIView):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import logging
 import re
 import uuid
@@ -564,10 +563,7 @@ def ticket_link_to_source(*, ticket: Ticket, source) -> TicketLink:
 
 def fetch_recent_tickets(*, project: TrackerProject, limit: int) -> list[RemoteTicket]:
     """The ``limit`` most recently updated tickets of a project, straight from the tracker."""
-    remote = connector_for(project.connection).iter_tickets(
-        [_remote_project(project)], updated_since=None
-    )
-    return heapq.nlargest(limit, remote, key=lambda ticket: ticket.updated_at)
+    return connector_for(project.connection).recent_tickets(_remote_project(project), limit=limit)
 
 
 def local_priority_of(ticket: Ticket) -> str | None:

@@ -91,7 +91,7 @@ class LinearRoot:
         updated = issue_filter.pop("updatedAt", None) or {}
         if set(issue_filter) or set(updated) - {"gte", "gt", "lte", "lt"}:
             raise unsupported(f"issues filter {sorted(set(issue_filter) | set(updated))}")
-        keys = self._issue_order(orderBy, sort, team_id)
+        keys = self._issue_order(orderBy, sort, team_id, paging=after is not None)
         by_update = keys is self.fake._index.by_update[team_id]
         lowest: Key | None = None
         if by_update and ("gte" in updated or "gt" in updated):
@@ -110,16 +110,25 @@ class LinearRoot:
         )
 
     def _issue_order(
-        self, order_by: str | None, sort: list[dict] | None, team_id: str | None
+        self, order_by: str | None, sort: list[dict] | None, team_id: str | None, *, paging: bool
     ) -> list[Key]:
         if sort:
+            order = sort[0].get("updatedAt", {}).get("order", "Ascending")
+            # Newest first is served for a first page only (what "recent issues" asks for).
+            descending_page = order == "Descending" and paging
             if (
                 len(sort) != 1
                 or set(sort[0]) != {"updatedAt"}
-                or sort[0]["updatedAt"].get("order", "Ascending") != "Ascending"
+                or descending_page
+                or order
+                not in (
+                    "Ascending",
+                    "Descending",
+                )
             ):
                 raise unsupported(f"issues sort {sort}")
-            return self.fake._index.by_update[team_id]
+            keys = self.fake._index.by_update[team_id]
+            return keys if order == "Ascending" else keys[::-1]
         return (
             self.fake._index.by_update if order_by == "updatedAt" else self.fake._index.by_creation
         )[team_id]

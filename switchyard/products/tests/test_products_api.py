@@ -280,3 +280,92 @@ def test_list_query_count_does_not_grow_with_page_size(client_for, admin, org):
     many, total_many = count_queries()
     assert (total_few, total_many) == (6, 66)
     assert few == many
+
+
+# -- organizations share one installation ----------------------------------------------------
+
+
+def _snapshot(organization) -> list[tuple]:
+    return list(
+        Product.objects.filter(organization=organization)
+        .order_by("pk")
+        .values_list("pk", "path", "depth", "numchild", "name", "full_path")
+    )
+
+
+def test_a_rename_in_one_organization_never_breaks_another_organizations_create(client_for):
+    """Renaming a root used to leave the shared root level unsorted; the next sorted insert
+    elsewhere then collided on ``path`` and answered 500."""
+    first, second = OrganizationFactory(name="First"), OrganizationFactory(name="Second")
+    first_admin, second_admin = (
+        client_for(AdminFactory(organization=first)),
+        client_for(AdminFactory(organization=second)),
+    )
+    for name in ("Alpha", "Gamma", "Omega"):
+        assert first_admin.post("/api/products/", {"name": name}, format="json").status_code == 201
+    for name in ("Delta", "Zulu"):
+        assert second_admin.post("/api/products/", {"name": name}, format="json").status_code == 201
+    omega = Product.objects.get(organization=first, name="Omega")
+    response = first_admin.patch(f"/api/products/{omega.pk}/", {"name": "Aaa"}, format="json")
+    assert response.status_code == 200, response.json()
+    first_before = _snapshot(first)
+
+    for name in ("Beta", "Aardvark", "Zz"):
+        response = second_admin.post("/api/products/", {"name": name}, format="json")
+        assert response.status_code == 201, response.content
+    child = second_admin.post(
+        "/api/products/",
+        {"name": "Child", "parent": Product.objects.get(name="Delta").pk},
+        format="json",
+    )
+    assert child.status_code == 201, child.content
+
+    assert _snapshot(first) == first_before
+    assert [root["name"] for root in first_admin.get("/api/products/tree/").json()] == [
+        "Aaa",
+        "Alpha",
+        "Gamma",
+    ]
+    assert [root["name"] for root in second_admin.get("/api/products/tree/").json()] == [
+        "Aardvark",
+        "Beta",
+        "Delta",
+        "Zulu",
+        "Zz",
+    ]
+    assert Product.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_renames_and_moves_keep_the_tree_consistent(client_for, admin, org, tree):
+    client = client_for(admin)
+    for product, name in ((tree["platform"], "Zeta"), (tree["catalog"], "Aardvark")):
+        response = client.patch(f"/api/products/{product.pk}/", {"name": name}, format="json")
+        assert response.status_code == 200
+    response = client.patch(
+        f"/api/products/{tree['payments'].pk}/", {"parent": None, "name": "Pay"}, format="json"
+    )
+    assert response.status_code == 200
+    assert client.post("/api/products/", {"name": "Beta"}, format="json").status_code == 201
+    assert Product.objects.find_problems() == ([], [], [], [], [])
+    roots = client.get("/api/products/tree/").json()
+    assert [root["name"] for root in roots] == ["Beta", "Pay", "Zeta"]
+    assert [child["name"] for child in roots[2]["children"]] == ["Aardvark", "Checkout"]
+
+
+def test_a_create_racing_another_answers_409_not_500(client_for, admin, org, monkeypatch):
+    """Two roots created at once (in any organizations) compete for the next root path; the
+    loser's database refusal is a 409 the client can retry, never a 500."""
+    first = ProductFactory(organization=org, name="First")
+    ProductFactory(name="Another organization's")
+    stale = type(Product.objects).get_last_root_node
+    monkeypatch.setattr(type(Product.objects), "get_last_root_node", lambda manager: first)
+    response = client_for(admin).post("/api/products/", {"name": "Late"}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "conflict",
+        "message": "The change clashed with another change saved meanwhile; try again.",
+    }
+    monkeypatch.setattr(type(Product.objects), "get_last_root_node", stale)
+    assert (
+        client_for(admin).post("/api/products/", {"name": "Late"}, format="json").status_code == 201
+    )

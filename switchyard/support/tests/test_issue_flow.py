@@ -243,3 +243,53 @@ def test_setting_the_linear_team_of_an_organization(client_for, admin, people):
         == 404
     )
     assert SupportSettings.objects.get(organization=org).linear_team_id == "team-123"
+
+
+def _fetch_requests(support) -> list:
+    """The tracker requests that read issues (Jira's search, Linear's issues query)."""
+    return [
+        request
+        for request in support.fake.requests
+        if request.path.endswith("/search/jql") or b"issues(" in request.body
+    ]
+
+
+def test_fetch_reads_only_the_newest_limit_tickets_from_the_tracker(client_for, admin, support):
+    for number in range(7):
+        support.create_remote_ticket(f"Recent {number}")
+    support.fake.requests.clear()
+
+    response = client_for(admin).get("/api/issues/fetch_from_linear/?limit=3")
+
+    assert response.status_code == 200, response.content
+    titles = [ticket["title"] for ticket in response.json()["linear_issues"]]
+    assert titles == ["Recent 6", "Recent 5", "Recent 4"]
+    (request,) = _fetch_requests(support)
+    body = request.json()
+    asked = body.get("maxResults") or body.get("variables", {}).get("first")
+    assert asked == 3
+
+
+@pytest.mark.parametrize(
+    ("break_it", "status", "code", "reason"),
+    [
+        ("unreachable", 503, "remote_unavailable", ""),
+        ("token refused", 502, "remote_failed", "Authentication failed: check the token"),
+    ],
+)
+def test_fetch_says_why_when_the_tracker_fails(
+    client_for, admin, support, break_it, status, code, reason
+):
+    if break_it == "unreachable":
+        support.fake.drop_next(times=10)
+    else:
+        support.connection.api_token = "revoked-token"
+        support.connection.save()
+
+    response = client_for(admin).get("/api/issues/fetch_from_linear/?limit=5")
+
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["code"] == code
+    assert body["message"].startswith(reason)
+    assert "revoked-token" not in response.content.decode()

@@ -121,6 +121,11 @@ class TrackerConnector(Protocol):
         self, projects: list[RemoteTrackerProject], *, updated_since: datetime | None
     ) -> Iterator[RemoteTicket]: ...
 
+    def recent_tickets(self, project: RemoteTrackerProject, *, limit: int) -> list[RemoteTicket]:
+        """The ``limit`` most recently updated tickets of a project, newest first, fetching no more
+        than those pages."""
+        ...
+
     def get_ticket(self, external_id: str) -> RemoteTicket: ...
 
     def find_created(self, idempotency_key: str) -> RemoteTicket | None:

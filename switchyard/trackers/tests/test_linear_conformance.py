@@ -56,6 +56,10 @@ def exchanges() -> list[tuple[httpx.Request, httpx.Response]]:
     states = client.workflow_states(team_id)
     issues = list(client.iter_issues(team_id))
     list(client.iter_issues(team_id, updated_since=issues[5].updated_at))
+    recent = client.recent_issues(team_id, 3)
+    assert [issue.id for issue in recent] == [
+        issue.id for issue in sorted(issues, key=lambda i: i.updated_at, reverse=True)[:3]
+    ]
     client.get_issue(issues[0].identifier)
     user = client.find_user_by_email("dana@acme.example")
     fake.add_label("Sentry")

@@ -5,6 +5,7 @@ Reference: https://developer.atlassian.com/cloud/jira/platform/rest/v3/
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final, TypeVar
@@ -69,6 +70,12 @@ def jql_updated_since(
         raise ValueError("since must be an aware datetime")
     local = since.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
     return f"project in ({projects}) AND updated >= {jql_quote(local)} ORDER BY updated ASC"
+
+
+def jql_recent(project_keys: Iterable[str]) -> str:
+    """JQL for the issues of some projects, most recently updated first."""
+    projects = ", ".join(jql_quote(key) for key in project_keys)
+    return f"project in ({projects}) ORDER BY updated DESC"
 
 
 def jql_keys(keys: Iterable[str]) -> str:
@@ -194,7 +201,7 @@ class JiraClient(RemoteClient):
 
     # -- issues ---------------------------------------------------------------------------
 
-    def iter_issues(self, jql: str) -> Iterator[JiraIssue]:
+    def iter_issues(self, jql: str, *, page_size: int | None = None) -> Iterator[JiraIssue]:
         """Issues matching a JQL query, through the enhanced search (nextPageToken)."""
         # /rest/api/3/search is removed; /search/jql pages with a token only:
         # https://developer.atlassian.com/changelog/#CHANGE-2046
@@ -202,7 +209,7 @@ class JiraClient(RemoteClient):
         for _ in range(self.max_pages):
             body: dict[str, Any] = {
                 "jql": jql,
-                "maxResults": self.search_page_size,
+                "maxResults": min(page_size or self.search_page_size, self.search_page_size),
                 "fields": list(ISSUE_FIELDS),
             }
             if token:
@@ -224,6 +231,11 @@ class JiraClient(RemoteClient):
         return self.iter_issues(
             jql_updated_since(project_keys, since, time_zone=self._search_time_zone())
         )
+
+    def recent_issues(self, project_keys: Iterable[str], limit: int) -> list[JiraIssue]:
+        """The ``limit`` most recently updated issues of these projects (only the pages needed)."""
+        issues = self.iter_issues(jql_recent(project_keys), page_size=limit)
+        return list(itertools.islice(issues, limit))
 
     def find_issue_by_label(self, label: str) -> JiraIssue | None:
         """The first issue carrying a label, e.g. the ``sy-<uuid>`` idempotency label of a create."""

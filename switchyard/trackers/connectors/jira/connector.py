@@ -123,6 +123,9 @@ class JiraConnector:
             for issue in self.client.iter_issues_updated_since(keys, updated_since)
         )
 
+    def recent_tickets(self, project: RemoteTrackerProject, *, limit: int) -> list[RemoteTicket]:
+        return [self._ticket(issue) for issue in self.client.recent_issues([project.key], limit)]
+
     def get_ticket(self, external_id: str) -> RemoteTicket:
         return self._ticket(self.client.get_issue(external_id))
 

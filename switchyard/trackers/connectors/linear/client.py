@@ -321,6 +321,16 @@ class LinearClient(RemoteClient):
         for node in self._pages(queries.ISSUES, {"filter": issue_filter}, ("issues",)):
             yield self._map(issue_from_json, node, "issue")
 
+    def recent_issues(self, team_id: str, limit: int) -> list[LinearIssue]:
+        """The ``limit`` most recently updated issues of a team, newest first, in one request
+        (Linear serves up to 250 nodes a page)."""
+        variables = {"filter": {"team": {"id": {"eq": team_id}}}, "first": min(limit, 250)}
+        data = self.graphql(queries.RECENT_ISSUES, variables).get("issues")
+        nodes = data.get("nodes") if isinstance(data, Mapping) else None
+        if not isinstance(nodes, list):
+            raise bad_shape(self.kind, "connection", TypeError("no page at issues"))
+        return [self._map(issue_from_json, node, "issue") for node in nodes[:limit]]
+
     def get_issue(self, issue_id: str) -> LinearIssue:
         """One issue by id or identifier (ENG-12); RemoteNotFound if there is none."""
         data = self.graphql(queries.ISSUE, {"id": issue_id})

@@ -117,6 +117,11 @@ class LinearConnector:
             for issue in self.client.iter_issues(project.external_id, updated_since=updated_since):
                 yield self._ticket(issue)
 
+    def recent_tickets(self, project: RemoteTrackerProject, *, limit: int) -> list[RemoteTicket]:
+        return [
+            self._ticket(issue) for issue in self.client.recent_issues(project.external_id, limit)
+        ]
+
     def get_ticket(self, external_id: str) -> RemoteTicket:
         return self._ticket(self.client.get_issue(external_id))
 

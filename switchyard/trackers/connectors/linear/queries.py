@@ -49,6 +49,15 @@ query Issues($filter: IssueFilter, $first: Int!, $after: String) {{
 }}
 """
 
+RECENT_ISSUES = f"""
+query RecentIssues($filter: IssueFilter, $first: Int!) {{
+  issues(filter: $filter, first: $first, sort: [{{ updatedAt: {{ order: Descending }} }}]) {{
+    nodes {{ {ISSUE_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
 ISSUE = f"query Issue($id: String!) {{ issue(id: $id) {{ {ISSUE_FIELDS} }} }}"
 
 ISSUE_CREATE = f"""
@@ -116,6 +125,7 @@ ALL = {
     "TEAMS": TEAMS,
     "WORKFLOW_STATES": WORKFLOW_STATES,
     "ISSUES": ISSUES,
+    "RECENT_ISSUES": RECENT_ISSUES,
     "ISSUE": ISSUE,
     "ISSUE_CREATE": ISSUE_CREATE,
     "ISSUE_UPDATE": ISSUE_UPDATE,

@@ -1,0 +1,45 @@
+"""The FilterSet every list endpoint uses: ids, foreign keys included, are checked as ids."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db import models
+from django_filters import rest_framework
+from drf_spectacular.utils import extend_schema_field
+
+from switchyard.core.api import ID_ERRORS, MAX_ID, IdField
+
+
+class IdFormField(forms.IntegerField):
+    default_error_messages = ID_ERRORS
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field(IdField())
+class IdFilter(django_filters.NumberFilter):
+    """Filter by the id of a row (a foreign key or a ``method``): ``?team=1e20`` is a 400.
+
+    It never checks that the row exists: the filtered queryset is already scoped to the caller's
+    organization, so another organization's id simply matches nothing.
+    """
+
+    field_class = IdFormField
+
+
+class FilterSet(rest_framework.FilterSet):
+    """django-filter's FilterSet with foreign keys in ``Meta.fields`` filtered as ids."""
+
+    FILTER_DEFAULTS = {
+        **rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {"filter_class": IdFilter},
+        models.OneToOneField: {"filter_class": IdFilter},
+    }
+
+
+class FilterBackend(rest_framework.DjangoFilterBackend):
+    """The API's filter backend: views' ``filterset_fields`` build a FilterSet on ours too."""
+
+    filterset_base = FilterSet
