@@ -235,6 +235,7 @@ class AuditEntryFilter(django_filters.FilterSet):
         model = AuditEntry
         fields = ["action", "object_type", "object_id"]
 
+    @extend_schema_field(serializers.ChoiceField(choices=list(AUDIT_ACTIONS)))
     def filter_action(self, queryset, name, value):
         return queryset.filter(action=AUDIT_ACTIONS[value])
 

@@ -16,7 +16,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from switchyard.accounts.services import token_issue
 from switchyard.core import http
 from tests.api.endpoints import ids_listed
 from tests.api.world import client_of
@@ -78,8 +78,7 @@ def in_process(monkeypatch, settings):
 
 
 def _headers(user) -> dict:
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {token_issue(user=user)}"}
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from django.core.management import call_command
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from switchyard.accounts.models import Organization, Role, User
+from switchyard.accounts.services import token_issue
 from switchyard.accounts.tests.factories import (
     AdminFactory,
     CustomerFactory,
@@ -39,8 +39,7 @@ PERSON = "dana@example.com"
 
 def client_of(user: User) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
     return client
 
 
