@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import email.utils
+import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -93,6 +95,20 @@ def mounted_transport(base_url: str) -> httpx.BaseTransport | None:
     return _mounted.get(base_url.rstrip("/"))
 
 
+def client_context(base_url: str) -> tuple[float | None, httpx.BaseTransport | None]:
+    """What shapes a client built now beside its settings: the fail-fast timeout, a mounted transport.
+
+    Code that keeps clients for reuse keys them by it.
+    """
+    return _fail_fast.get(), mounted_transport(base_url)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle costs tens of milliseconds."""
+    return httpx.create_ssl_context()
+
+
 class RemoteClient:
     """Base HTTP client for one remote connection; subclasses add the provider's calls."""
 
@@ -122,6 +138,7 @@ class RemoteClient:
             base_url=self.base_url,
             timeout=timeout,
             transport=transport or mounted_transport(self.base_url),
+            verify=tls_context(),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             auth=self.auth(),
         )
