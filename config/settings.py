@@ -1,7 +1,8 @@
 """Switchyard settings, read from the environment (django-environ).
 
-Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, LOG_LEVEL. A `.env` file at the project root is
+Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CONN_MAX_AGE, SWITCHYARD_ENCRYPTION_KEYS,
+TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, SYNC_REQUEUE_AFTER_SECONDS, SYNC_SCHEDULER_BATCH,
+SYNC_RETENTION_DAYS, LOG_LEVEL. A `.env` file at the project root is
 read when present.
 """
 
@@ -109,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (one per process), so that threads and processes share it as in production.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep each process's database connection for this many seconds instead of opening one per
+# request (0 closes it after every request; README, "Database connections", says how to size).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -187,6 +192,14 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # Every this many hours a connection's scheduled pull is a full one, reconciling what incremental
 # pulls and webhooks missed.
 SYNC_FULL_PULL_HOURS = env.float("SYNC_FULL_PULL_HOURS", default=24)
+# A webhook delivery or outbox entry whose task was queued this long ago is asked about (is the
+# task still waiting or running?) before the scheduler queues another; one tick queues at most
+# SYNC_SCHEDULER_BATCH of each.
+SYNC_REQUEUE_AFTER_SECONDS = env.int("SYNC_REQUEUE_AFTER_SECONDS", default=120)
+SYNC_SCHEDULER_BATCH = env.int("SYNC_SCHEDULER_BATCH", default=200)
+# Processed webhook deliveries, delivered outbox entries and finished task results are deleted
+# after this many days.
+SYNC_RETENTION_DAYS = env.int("SYNC_RETENTION_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from switchyard.sync.inbox import webhook_due_ids
+from switchyard.sync.inbox import webhook_due_ids, webhook_enqueue
 from switchyard.sync.models import Connection, SyncRun
-from switchyard.sync.outbox import outbox_due_ids
+from switchyard.sync.outbox import outbox_due_ids, outbox_enqueue
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,7 @@ def enqueue_pull(*, connection: Connection, trigger: str, full: bool = False) ->
 
 
 def schedule_due_work() -> ScheduledWork:
-    """One scheduler tick."""
-    from switchyard.sync.tasks import deliver_outbox_entry_task, process_webhook_task
-
+    """One scheduler tick: due pulls, and the outbox entries and deliveries no live task holds."""
     pulls = 0
     for connection in due_connections():
         # Claim the slot so that a second scheduler (or the next tick) does not enqueue it again;
@@ -81,8 +79,8 @@ def schedule_due_work() -> ScheduledWork:
             pulls += 1
     deliveries = outbox_due_ids()
     for entry_id in deliveries:
-        deliver_outbox_entry_task.enqueue(entry_id)
+        outbox_enqueue(entry_id=entry_id)
     webhooks = webhook_due_ids()
     for delivery_id in webhooks:
-        process_webhook_task.enqueue(delivery_id)
+        webhook_enqueue(delivery_id=delivery_id)
     return ScheduledWork(pulls=pulls, deliveries=len(deliveries), webhooks=len(webhooks))
