@@ -1,20 +1,12 @@
-"""API conventions shared by every app: pagination, error rendering, role permissions."""
+"""API conventions shared by every app: error rendering, role permissions (pagination: pagination.py)."""
 
 from __future__ import annotations
 
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from switchyard.core.exceptions import DomainError
-
-
-class StandardPagination(PageNumberPagination):
-    """`{"count", "next", "previous", "results"}` pages; `?page_size=` up to 200."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def exception_handler(exc, context):

@@ -91,7 +91,17 @@ class SentryIssue(models.Model):
                 fields=["connection", "external_id"], name="sentry_issue_unique_remote"
             )
         ]
-        indexes = [models.Index(fields=["project", "status", "level"])]
+        # The issue list's filters and orderings (newest last event first by default), and a
+        # product's newest issue.
+        indexes = [
+            models.Index(fields=["project", "status", "level"]),
+            models.Index(fields=["status", "-last_seen"], name="sentry_issue_status_seen_idx"),
+            models.Index(fields=["level", "-last_seen"], name="sentry_issue_level_seen_idx"),
+            models.Index(fields=["-first_seen"], name="sentry_issue_first_seen_idx"),
+            models.Index(fields=["-event_count"], name="sentry_issue_events_idx"),
+            models.Index(fields=["-user_count"], name="sentry_issue_users_idx"),
+            models.Index(fields=["project", "-first_seen"], name="sentry_issue_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.short_id}: {self.title}"

@@ -90,7 +90,7 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ProductFilter(django_filters.FilterSet):
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     team = django_filters.NumberFilter(field_name="owning_team_id")
     is_active = django_filters.BooleanFilter()
     parent = django_filters.NumberFilter(

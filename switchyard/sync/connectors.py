@@ -36,9 +36,7 @@ def settings_fingerprint(connection: Connection) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def cached_connector(
-    connection: Connection, build: Callable[[Connection], Connector]
-) -> Connector:
+def cached_connector(connection: Connection, build: Callable[[Connection], Connector]) -> Connector:
     """The connector ``build`` makes for ``connection``, made once per process and settings."""
     if connection.pk is None:
         return build(connection)

@@ -29,9 +29,7 @@ def _processing_task():
 
 def webhook_enqueue(*, delivery_id: int, marked_at=None) -> None:
     """Queue the processing of a stored delivery, recording the task on it."""
-    requeue.enqueue_recorded(
-        _processing_task(), WebhookDelivery, delivery_id, marked_at=marked_at
-    )
+    requeue.enqueue_recorded(_processing_task(), WebhookDelivery, delivery_id, marked_at=marked_at)
 
 
 def webhook_receive(

@@ -57,9 +57,7 @@ def without_live_tasks(task: Task, candidates: QuerySet, *, limit: int) -> list[
     """
     now = timezone.now()
     rows = (
-        candidates.filter(nothing_queued(now))
-        .order_by("pk")
-        .values_list("pk", "task_id")[:limit]
+        candidates.filter(nothing_queued(now)).order_by("pk").values_list("pk", "task_id")[:limit]
     )
     lost, waiting = [], []
     for pk, task_id in rows:

@@ -4,38 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sync', '0001_initial'),
+        ("sync", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxentry',
-            name='enqueued_at',
+            model_name="outboxentry",
+            name="enqueued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='outboxentry',
-            name='task_id',
+            model_name="outboxentry",
+            name="task_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='enqueued_at',
+            model_name="webhookdelivery",
+            name="enqueued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='task_id',
+            model_name="webhookdelivery",
+            name="task_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddIndex(
-            model_name='outboxentry',
-            index=models.Index(fields=['status', 'delivered_at'], name='sync_outbox_delivered_idx'),
+            model_name="outboxentry",
+            index=models.Index(fields=["status", "delivered_at"], name="sync_outbox_delivered_idx"),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['status', 'received_at'], name='sync_webhook_status_idx'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["status", "received_at"], name="sync_webhook_status_idx"),
         ),
     ]
