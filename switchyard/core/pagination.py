@@ -24,7 +24,8 @@ def estimated_count(queryset: QuerySet) -> int:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return queryset.count()
-    sql, params = queryset.order_by().query.sql_with_params()
+    # Only the filtered rows matter: no ordering, joins of select_related or annotations to plan.
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()

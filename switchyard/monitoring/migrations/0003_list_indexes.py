@@ -38,6 +38,15 @@ class Migration(migrations.Migration):
             model_name="sentryissue",
             index=models.Index(fields=["project", "-first_seen"], name="sentry_issue_newest_idx"),
         ),
+        migrations.AddIndex(
+            model_name="sentryissue",
+            index=models.Index(
+                condition=models.Q(("is_deleted", False), ("status", "unresolved")),
+                fields=["project", "level"],
+                include=("event_count", "user_count"),
+                name="sentry_issue_unresolved_idx",
+            ),
+        ),
         TrigramSearchIndex(
             table="monitoring_sentryissue", column="title", name="monitoring_sentryissue_title_trgm"
         ),
