@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,7 +27,7 @@ def _processing_task():
     return process_webhook_task
 
 
-def webhook_enqueue(*, delivery_id: int, marked_at=None) -> None:
+def webhook_enqueue(*, delivery_id: int, marked_at: datetime | None = None) -> None:
     """Queue the processing of a stored delivery, recording the task on it."""
     requeue.enqueue_recorded(_processing_task(), WebhookDelivery, delivery_id, marked_at=marked_at)
 

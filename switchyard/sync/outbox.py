@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -45,7 +45,7 @@ def _delivery_task():
     return deliver_outbox_entry_task
 
 
-def outbox_enqueue(*, entry_id: int, marked_at=None) -> None:
+def outbox_enqueue(*, entry_id: int, marked_at: datetime | None = None) -> None:
     """Queue the delivery of an entry, recording the task on it."""
     requeue.enqueue_recorded(_delivery_task(), OutboxEntry, entry_id, marked_at=marked_at)
 
