@@ -20,26 +20,22 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+from benchlib import (
+    DATABASES,
+    ROOT,
+    child_env,
+    database_names,
+    load_average,
+    print_table,
+    setup_django,
+)
+
 FAKE_TOKEN = "fake-sentry-token"  # switchyard.fakes.sentry.DEFAULT_TOKEN
 FAKE_ORGANIZATION = "acme"
-# Settings for the child: production-like (DEBUG off, so Django keeps no query log).
-CHILD_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only-secret-key",
-    "SWITCHYARD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1rZXktMzItYnl0ZXMtbG9uZyEhISE=",
-    "LOG_LEVEL": "WARNING",
-    "SWITCHYARD_ALLOW_PRIVATE_REMOTES": "true",  # the fake listens on 127.0.0.1
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-}
 # The table: title, then the cell of a row of figures (as measure() returns them).
 COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("database", lambda r: r["database"]),
@@ -75,60 +71,15 @@ def fake_sentry(issues: int, projects: int) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-@contextlib.contextmanager
-def sqlite_database() -> Iterator[str | None]:
-    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as directory:
-        yield f"sqlite:///{directory}/bench.sqlite3"
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str | None]:
-    """A fresh database on the local PostgreSQL, dropped afterwards; None if it does not answer."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"switchyard_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(
-            f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=3
-        ) as c:
-            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError as error:
-        reason = str(error).splitlines()[0]
-        print(f"postgres: skipped, {POSTGRES_SERVER} does not answer: {reason}")
-        yield None
-        return
-    try:
-        yield f"{POSTGRES_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as c:
-            c.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-DATABASES: dict[str, Callable[[], contextlib.AbstractContextManager[str | None]]] = {
-    "sqlite": sqlite_database,
-    "postgres": postgres_database,
-}
-
-
 def measure_in_child(database_url: str, base_url: str, issues: int) -> dict[str, Any]:
     """Run ``--measure`` in a fresh interpreter against ``database_url``; its figures."""
     command = [sys.executable, __file__, "--measure", base_url, "--issues", str(issues)]
-    env = {**os.environ, **CHILD_ENV, "DATABASE_URL": database_url}
-    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        command, cwd=ROOT, env=child_env(database_url), stdout=subprocess.PIPE, text=True
+    )
     if done.returncode != 0:  # its traceback or message is already on stderr
         raise SystemExit(f"the measurement failed (exit status {done.returncode})")
     return json.loads(done.stdout.splitlines()[-1])
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    lines = [[title for title, _ in COLUMNS]]
-    lines += [[cell(row) for _, cell in COLUMNS] for row in rows]
-    widths = [max(len(line[n]) for line in lines) for n in range(len(COLUMNS))]
-    for line in lines:
-        print("  ".join(text.rjust(width) for text, width in zip(line, widths, strict=True)))
 
 
 def run(issues: int, projects: int, databases: list[str]) -> None:
@@ -145,7 +96,8 @@ def run(issues: int, projects: int, databases: list[str]) -> None:
                 rows.append({"database": name, **measure_in_child(database_url, base_url, issues)})
     if rows:
         print()
-        print_table(rows)
+        print_table(COLUMNS, rows)
+        print(load_average())
 
 
 # -- child: one database, Django set up with its DATABASE_URL -------------------------------------
@@ -159,10 +111,7 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
 
 def measure(base_url: str, issues: int) -> dict[str, Any]:
     """Migrate, then time a fetch-only pass, the full pull and the bulk-insert ceiling."""
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(os.environ["DATABASE_URL"])
     from django.core.management import call_command
 
     from switchyard.accounts.models import Organization
@@ -217,13 +166,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--projects", type=int, default=36)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--tiny", action="store_true", help="a few hundred issues on SQLite")
     parser.add_argument("--measure", metavar="FAKE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.issues, args.projects, args.database = 300, 3, "sqlite"
     if args.measure:
         print(json.dumps(measure(args.measure, args.issues)))
     else:
-        databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-        run(args.issues, args.projects, databases)
+        run(args.issues, args.projects, database_names(args.database))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Switchyard settings, read from the environment (django-environ).
 
-Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, WEBHOOK_REPLAY_WINDOW_HOURS,
-SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL, TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT,
-LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS, API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT,
-SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_COOKIES,
-EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project root is read when present.
-docs/security.md says what the security settings protect.
+Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CONN_MAX_AGE, SWITCHYARD_ENCRYPTION_KEYS,
+TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, SYNC_REQUEUE_AFTER_SECONDS, SYNC_SCHEDULER_BATCH,
+SYNC_RETENTION_DAYS, WEBHOOK_REPLAY_WINDOW_HOURS, SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL,
+TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS,
+API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS,
+SECURE_HSTS_PRELOAD, SECURE_COOKIES, EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project
+root is read when present. docs/security.md says what the security settings protect.
 """
 
 import os
@@ -125,7 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (one per process), so that threads and processes share it as in production.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep each process's database connection for this many seconds instead of opening one per
+# request (0 closes it after every request; README, "Database connections", says how to size).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (Index(include=...)) serve index-only scans on PostgreSQL; SQLite builds the
+# same index without the extra columns, which is all it needs, so its warning is noise.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_USER_MODEL = "accounts.User"
 # Axes first: it refuses a locked-out address or account before the password is even checked.
@@ -167,7 +174,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "switchyard.core.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "switchyard.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "switchyard.core.filters.FilterBackend",
@@ -216,6 +223,14 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # Every this many hours a connection's scheduled pull is a full one, reconciling what incremental
 # pulls and webhooks missed.
 SYNC_FULL_PULL_HOURS = env.float("SYNC_FULL_PULL_HOURS", default=24)
+# A webhook delivery or outbox entry whose task was queued this long ago is asked about (is the
+# task still waiting or running?) before the scheduler queues another; one tick queues at most
+# SYNC_SCHEDULER_BATCH of each.
+SYNC_REQUEUE_AFTER_SECONDS = env.int("SYNC_REQUEUE_AFTER_SECONDS", default=120)
+SYNC_SCHEDULER_BATCH = env.int("SYNC_SCHEDULER_BATCH", default=200)
+# Processed webhook deliveries, delivered outbox entries and finished task results are deleted
+# after this many days.
+SYNC_RETENTION_DAYS = env.int("SYNC_RETENTION_DAYS", default=14)
 
 # A webhook body seen again on the same connection within this window is a replay and is not
 # applied. Sentry does not sign its timestamp, so the window, not the timestamp check, is what

@@ -42,9 +42,12 @@ def _ticket_failed(event: LinkTicketFailed) -> None:
 
 
 def _release_held_matches() -> None:
+    """Queue the release only when an ended hour holds matches: a tick queues nothing idle."""
+    from switchyard.automation.engine import rules_with_due_holds
     from switchyard.automation.tasks import release_held_matches_task
 
-    release_held_matches_task.enqueue()
+    if rules_with_due_holds():
+        release_held_matches_task.enqueue()
 
 
 def register() -> None:

@@ -1,4 +1,4 @@
-"""API conventions shared by every app: pagination, error rendering, role permissions, ids."""
+"""API conventions shared by every app: error rendering, role permissions, ids (pagination: pagination.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.db import DataError, IntegrityError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,13 +41,6 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class StandardPagination(PageNumberPagination):
-    """`{"count", "next", "previous", "results"}` pages; `?page_size=` up to 200."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def exception_handler(exc, context):

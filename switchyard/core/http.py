@@ -16,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import email.utils
+import functools
 import ipaddress
 import logging
 import random
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -148,7 +150,7 @@ class PublicOnlyTransport(httpx.HTTPTransport):
     """httpx's transport, connecting to public addresses only (TLS still checks the host name)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(verify=tls_context())
         # httpx takes no network backend; its connection pool does, and only opens connections.
         self._pool._network_backend = _PublicOnlyBackend()
 
@@ -186,6 +188,20 @@ def mounted_transport(base_url: str) -> httpx.BaseTransport | None:
     return _mounted.get(base_url.rstrip("/"))
 
 
+def client_context(base_url: str) -> tuple[float | None, httpx.BaseTransport | None]:
+    """What shapes a client built now beside its settings: the fail-fast timeout, a mounted transport.
+
+    Code that keeps clients for reuse keys them by it.
+    """
+    return _fail_fast.get(), mounted_transport(base_url)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle costs tens of milliseconds."""
+    return httpx.create_ssl_context()
+
+
 class RemoteClient:
     """Base HTTP client for one remote connection; subclasses add the provider's calls."""
 
@@ -217,6 +233,7 @@ class RemoteClient:
             transport=transport
             or mounted_transport(self.base_url)
             or (None if private_remotes_allowed() else PublicOnlyTransport()),
+            verify=tls_context(),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             auth=self.auth(),
         )

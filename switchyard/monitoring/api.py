@@ -58,7 +58,7 @@ class SentryProjectFilter(FilterSet):
     unassigned = django_filters.BooleanFilter(field_name="product", lookup_expr="isnull")
     platform = django_filters.CharFilter()
     priority = django_filters.MultipleChoiceFilter(
-        field_name="product__priority", choices=Priority.choices
+        field_name="product__priority", choices=Priority.choices, distinct=False
     )
     team = IdFilter(field_name="product__owning_team_id")
 
@@ -121,11 +121,11 @@ class SentryIssueSerializer(serializers.ModelSerializer):
 
 
 class SentryIssueFilter(FilterSet):
-    level = django_filters.MultipleChoiceFilter(choices=IssueLevel.choices)
-    status = django_filters.MultipleChoiceFilter(choices=IssueStatus.choices)
+    level = django_filters.MultipleChoiceFilter(choices=IssueLevel.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=IssueStatus.choices, distinct=False)
     product = IdFilter(method="filter_product", label="Product id (with its sub-products)")
     priority = django_filters.MultipleChoiceFilter(
-        field_name="project__product__priority", choices=Priority.choices
+        field_name="project__product__priority", choices=Priority.choices, distinct=False
     )
     team = IdFilter(field_name="project__product__owning_team_id")
     platform = django_filters.CharFilter(field_name="project__platform")

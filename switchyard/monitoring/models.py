@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from switchyard.products.models import Product
 from switchyard.sync.models import Connection
@@ -91,7 +92,25 @@ class SentryIssue(models.Model):
                 fields=["connection", "external_id"], name="sentry_issue_unique_remote"
             )
         ]
-        indexes = [models.Index(fields=["project", "status", "level"])]
+        # The issue list's filters and orderings (newest last event first by default), and a
+        # product's newest issue.
+        indexes = [
+            models.Index(fields=["project", "status", "level"]),
+            models.Index(fields=["status", "-last_seen"], name="sentry_issue_status_seen_idx"),
+            models.Index(fields=["level", "-last_seen"], name="sentry_issue_level_seen_idx"),
+            models.Index(fields=["-first_seen"], name="sentry_issue_first_seen_idx"),
+            models.Index(fields=["-event_count"], name="sentry_issue_events_idx"),
+            models.Index(fields=["-user_count"], name="sentry_issue_users_idx"),
+            models.Index(fields=["project", "-first_seen"], name="sentry_issue_newest_idx"),
+            # Project and product figures count and sum the unresolved issues from this index
+            # alone (PostgreSQL reads the included columns without visiting the table).
+            models.Index(
+                fields=["project", "level"],
+                include=["event_count", "user_count"],
+                condition=Q(status="unresolved", is_deleted=False),
+                name="sentry_issue_unresolved_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.short_id}: {self.title}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from switchyard.accounts.models import Organization
@@ -10,19 +10,32 @@ from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue, S
 from switchyard.products.models import Product
 from switchyard.products.selectors import product_subtree
 
-UNRESOLVED = Q(issues__status=IssueStatus.UNRESOLVED, issues__is_deleted=False)
+
+def _per_project(aggregate) -> Coalesce:
+    """An aggregate over a project's unresolved issues, read from their partial index."""
+    unresolved = (
+        SentryIssue.objects.filter(
+            project=OuterRef("pk"), status=IssueStatus.UNRESOLVED, is_deleted=False
+        )
+        .order_by()
+        .values("project")
+        .annotate(figure=aggregate)
+        .values("figure")
+    )
+    return Coalesce(Subquery(unresolved), 0, output_field=IntegerField())
 
 
 def sentry_project_list(*, organization: Organization) -> QuerySet[SentryProject]:
-    """Projects with their product and live figures (one query, whatever the page size)."""
+    """Projects with their product and live figures (one query, whatever the page size).
+
+    The figures are computed per project shown, not by grouping every issue of the organization.
+    """
     return (
         SentryProject.objects.filter(connection__organization=organization)
         .select_related("product", "product__owning_team", "connection")
         .annotate(
-            unresolved_issues=Count("issues", filter=UNRESOLVED),
-            unresolved_events=Coalesce(
-                Sum("issues__event_count", filter=UNRESOLVED), Value(0), output_field=IntegerField()
-            ),
+            unresolved_issues=_per_project(Count("*")),
+            unresolved_events=_per_project(Sum("event_count")),
         )
     )
 
@@ -40,7 +53,7 @@ def product_sentry_stats(*, product: Product) -> dict:
     issues = SentryIssue.objects.filter(project__in=projects, is_deleted=False)
     unresolved = issues.filter(status=IssueStatus.UNRESOLVED)
     by_level = {level: 0 for level in IssueLevel.values}
-    by_level.update(dict(unresolved.values_list("level").annotate(n=Count("id")).order_by()))
+    by_level.update(dict(unresolved.values_list("level").annotate(n=Count("*")).order_by()))
     totals = unresolved.aggregate(events=Sum("event_count"), users=Sum("user_count"))
     newest = issues.order_by("-first_seen").values("id", "short_id", "title", "first_seen").first()
     return {

@@ -91,7 +91,7 @@ class ProductWriteSerializer(serializers.Serializer):
 
 
 class ProductFilter(FilterSet):
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     team = IdFilter(field_name="owning_team_id")
     is_active = django_filters.BooleanFilter()
     parent = IdFilter(method="filter_parent", label="Children of this product id")

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from switchyard.core.exceptions import WebhookMalformed
+from switchyard.sync import requeue
 from switchyard.sync.models import Connection, WebhookDelivery
 from switchyard.sync.registry import VerifiedWebhook, kind_handlers
 
@@ -25,10 +26,15 @@ MAX_PROCESSING_ATTEMPTS = 5
 KEPT_HEADERS = ("content-type", "user-agent")
 
 
-def _enqueue_processing(delivery_id: int) -> None:
+def _processing_task():
     from switchyard.sync.tasks import process_webhook_task
 
-    process_webhook_task.enqueue(delivery_id)
+    return process_webhook_task
+
+
+def webhook_enqueue(*, delivery_id: int, marked_at: datetime | None = None) -> None:
+    """Queue the processing of a stored delivery, recording the task on it."""
+    requeue.enqueue_recorded(_processing_task(), WebhookDelivery, delivery_id, marked_at=marked_at)
 
 
 def _check_readable(verified: VerifiedWebhook, body: bytes) -> None:
@@ -95,6 +101,7 @@ def webhook_receive(
                 headers=kept,
                 body=body.decode("utf-8", errors="replace"),
                 content_digest=digest,
+                enqueued_at=timezone.now(),
             )
     except IntegrityError:
         existing = WebhookDelivery.objects.get(
@@ -102,7 +109,9 @@ def webhook_receive(
         )
         logger.info("sync.webhook.duplicate", extra={"delivery": existing.pk})
         return existing, False
-    transaction.on_commit(lambda: _enqueue_processing(delivery.pk))
+    transaction.on_commit(
+        lambda: webhook_enqueue(delivery_id=delivery.pk, marked_at=delivery.enqueued_at)
+    )
     return delivery, True
 
 
@@ -122,7 +131,10 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
     taken = WebhookDelivery.objects.filter(
         pk=delivery.pk, status=delivery.status, attempts=delivery.attempts
     ).update(
-        status=WebhookDelivery.Status.PROCESSING, claimed_at=now, attempts=delivery.attempts + 1
+        status=WebhookDelivery.Status.PROCESSING,
+        claimed_at=now,
+        attempts=delivery.attempts + 1,
+        **requeue.not_queued_marks(),
     )
     if not taken:
         return None
@@ -144,15 +156,17 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
-def webhook_due_ids(*, limit: int = 500) -> list[int]:
-    """Deliveries never processed (their enqueue was lost), failed ones to retry, and lost claims."""
+def webhook_due_ids(*, limit: int | None = None) -> list[int]:
+    """Deliveries with no live task: never processed (their enqueue was lost), failed ones to
+    retry, and claims whose worker died."""
     now = timezone.now()
     waiting = WebhookDelivery.objects.filter(
         status__in=[WebhookDelivery.Status.RECEIVED, WebhookDelivery.Status.FAILED],
-        received_at__lt=now - timedelta(seconds=30),
         attempts__lt=MAX_PROCESSING_ATTEMPTS,
     )
     lost = WebhookDelivery.objects.filter(
         status=WebhookDelivery.Status.PROCESSING, claimed_at__lt=now - PROCESSING_LEASE
     )
-    return list((waiting | lost).order_by("received_at").values_list("pk", flat=True)[:limit])
+    return requeue.without_live_tasks(
+        _processing_task(), waiting | lost, limit=limit or requeue.batch_size()
+    )

@@ -164,11 +164,18 @@ class OutboxEntry(models.Model):
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The task queued for this row and when; a worker taking the row clears both (sync/requeue.py).
+    task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "outbox entries"
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # the retention prune
+            models.Index(fields=["status", "delivered_at"], name="sync_outbox_delivered_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.operation} → {self.connection} ({self.get_status_display()})"
@@ -198,11 +205,18 @@ class WebhookDelivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The task queued for this row and when; a worker taking the row clears both (sync/requeue.py).
+    task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         verbose_name_plural = "webhook deliveries"
-        indexes = [models.Index(fields=["connection", "content_digest", "received_at"])]
+        indexes = [
+            models.Index(fields=["connection", "content_digest", "received_at"]),
+            # the scheduler's look for deliveries left behind, and the retention prune
+            models.Index(fields=["status", "received_at"], name="sync_webhook_status_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "delivery_id"], name="webhook_delivery_unique_per_connection"
@@ -241,6 +255,9 @@ class EventDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The task queued for this row (sync/requeue.py): the scheduler never queues a second one.
+    task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

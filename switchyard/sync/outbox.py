@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from switchyard.core.exceptions import DomainError, RemoteError, RemoteRateLimited
-from switchyard.sync import health
+from switchyard.sync import health, requeue
 from switchyard.sync.models import Connection, OutboxEntry
 from switchyard.sync.registry import operation
 
@@ -38,10 +39,15 @@ def max_attempts() -> int:
     return getattr(settings, "SYNC_OUTBOX_MAX_ATTEMPTS", 8)
 
 
-def _enqueue_delivery(entry_id: int) -> None:
+def _delivery_task():
     from switchyard.sync.tasks import deliver_outbox_entry_task
 
-    deliver_outbox_entry_task.enqueue(entry_id)
+    return deliver_outbox_entry_task
+
+
+def outbox_enqueue(*, entry_id: int, marked_at: datetime | None = None) -> None:
+    """Queue the delivery of an entry, recording the task on it."""
+    requeue.enqueue_recorded(_delivery_task(), OutboxEntry, entry_id, marked_at=marked_at)
 
 
 def outbox_add(
@@ -60,9 +66,13 @@ def outbox_add(
         return None
     operation(operation_name)  # fail now, in the caller's transaction, if nobody can deliver it
     entry = OutboxEntry.objects.create(
-        connection=connection, operation=operation_name, ordering_key=ordering_key, payload=payload
+        connection=connection,
+        operation=operation_name,
+        ordering_key=ordering_key,
+        payload=payload,
+        enqueued_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue_delivery(entry.pk))
+    transaction.on_commit(lambda: outbox_enqueue(entry_id=entry.pk, marked_at=entry.enqueued_at))
     return entry
 
 
@@ -90,7 +100,12 @@ def _claim(entry_id: int) -> OutboxEntry | None:
         return None
     claimed = OutboxEntry.objects.filter(
         pk=entry.pk, status=entry.status, claimed_at=entry.claimed_at
-    ).update(status=OutboxEntry.Status.IN_FLIGHT, claimed_at=now, attempts=entry.attempts + 1)
+    ).update(
+        status=OutboxEntry.Status.IN_FLIGHT,
+        claimed_at=now,
+        attempts=entry.attempts + 1,
+        **requeue.not_queued_marks(),
+    )
     if not claimed:
         return None
     entry.refresh_from_db()
@@ -165,7 +180,7 @@ def _enqueue_next(entry: OutboxEntry) -> None:
         .first()
     )
     if following:
-        transaction.on_commit(lambda: _enqueue_delivery(following))
+        transaction.on_commit(lambda: outbox_enqueue(entry_id=following))
 
 
 @transaction.atomic
@@ -177,7 +192,7 @@ def outbox_retry(*, entry: OutboxEntry) -> OutboxEntry:
     entry.attempts = 0
     entry.next_attempt_at = timezone.now()
     entry.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(lambda: _enqueue_delivery(entry.pk))
+    transaction.on_commit(lambda: outbox_enqueue(entry_id=entry.pk))
     return entry
 
 
@@ -194,11 +209,21 @@ def outbox_dismiss(*, entry: OutboxEntry) -> OutboxEntry:
     return entry
 
 
-def outbox_due_ids(*, limit: int = 500) -> list[int]:
-    """Entries a worker should try now: due waiting ones, and in-flight ones whose worker died."""
+def outbox_due_ids(*, limit: int | None = None) -> list[int]:
+    """Entries a worker should try now and no live task is queued for: due waiting ones, and
+    in-flight ones whose worker died. Only the first undelivered entry of each remote object
+    counts: the ones behind it follow when it is delivered or dismissed."""
     now = timezone.now()
     due = OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING, next_attempt_at__lte=now)
     lost = OutboxEntry.objects.filter(
         status=OutboxEntry.Status.IN_FLIGHT, claimed_at__lt=now - DELIVERY_LEASE
     )
-    return list((due | lost).order_by("id").values_list("pk", flat=True)[:limit])
+    ahead = OutboxEntry.objects.filter(
+        connection_id=OuterRef("connection_id"),
+        ordering_key=OuterRef("ordering_key"),
+        id__lt=OuterRef("id"),
+        status__in=UNDELIVERED,
+    )
+    return requeue.without_live_tasks(
+        _delivery_task(), (due | lost).exclude(Exists(ahead)), limit=limit or requeue.batch_size()
+    )

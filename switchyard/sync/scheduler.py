@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from switchyard.sync.inbox import webhook_due_ids
+from switchyard.sync.inbox import webhook_due_ids, webhook_enqueue
 from switchyard.sync.models import Connection, SyncRun
-from switchyard.sync.outbox import outbox_due_ids
+from switchyard.sync.outbox import outbox_due_ids, outbox_enqueue
 from switchyard.sync.registry import periodic_work
-from switchyard.sync.subscribers import event_due_ids
+from switchyard.sync.subscribers import event_due_ids, event_enqueue
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,8 @@ def enqueue_pull(*, connection: Connection, trigger: str, full: bool = False) ->
 
 
 def schedule_due_work() -> ScheduledWork:
-    """One scheduler tick."""
-    from switchyard.sync.tasks import (
-        deliver_event_task,
-        deliver_outbox_entry_task,
-        process_webhook_task,
-    )
-
+    """One scheduler tick: due pulls, and the outbox entries, deliveries and event deliveries no
+    live task holds."""
     pulls = 0
     for connection in due_connections():
         # Claim the slot so that a second scheduler (or the next tick) does not enqueue it again;
@@ -88,13 +83,13 @@ def schedule_due_work() -> ScheduledWork:
             pulls += 1
     deliveries = outbox_due_ids()
     for entry_id in deliveries:
-        deliver_outbox_entry_task.enqueue(entry_id)
+        outbox_enqueue(entry_id=entry_id)
     webhooks = webhook_due_ids()
     for delivery_id in webhooks:
-        process_webhook_task.enqueue(delivery_id)
+        webhook_enqueue(delivery_id=delivery_id)
     due_events = event_due_ids()
     for delivery_id in due_events:
-        deliver_event_task.enqueue(delivery_id)
+        event_enqueue(delivery_id=delivery_id)
     for enqueue in periodic_work():
         enqueue()
     return ScheduledWork(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from switchyard.core import events
 from switchyard.core.exceptions import DomainError
+from switchyard.sync import requeue
 from switchyard.sync.models import EventDelivery
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,15 @@ def max_attempts() -> int:
     return getattr(settings, "SYNC_EVENT_MAX_ATTEMPTS", 8)
 
 
-def _enqueue(delivery_id: int) -> None:
+def _delivery_task():
     from switchyard.sync.tasks import deliver_event_task
 
-    deliver_event_task.enqueue(delivery_id)
+    return deliver_event_task
+
+
+def event_enqueue(*, delivery_id: int, marked_at=None) -> None:
+    """Queue one delivery, recording the task on it."""
+    requeue.enqueue_recorded(_delivery_task(), EventDelivery, delivery_id, marked_at=marked_at)
 
 
 def event_record(
@@ -50,8 +56,11 @@ def event_record(
         event_type=event_type,
         payload=payload,
         organization_id=organization_id,
+        enqueued_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    transaction.on_commit(
+        lambda: event_enqueue(delivery_id=delivery.pk, marked_at=delivery.enqueued_at)
+    )
 
 
 def _claimable(now) -> Q:
@@ -64,7 +73,7 @@ def event_deliver(*, delivery_id: int) -> EventDelivery | None:
     """Run one delivery if it is due; returns it as it ended (None when not taken or delivered)."""
     now = timezone.now()
     taken = EventDelivery.objects.filter(_claimable(now), pk=delivery_id).update(
-        status=EventDelivery.Status.IN_FLIGHT, claimed_at=now
+        status=EventDelivery.Status.IN_FLIGHT, claimed_at=now, **requeue.not_queued_marks()
     )
     delivery = EventDelivery.objects.filter(pk=delivery_id).first() if taken else None
     if delivery is None:
@@ -118,7 +127,7 @@ def event_retry(*, delivery: EventDelivery) -> EventDelivery:
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    transaction.on_commit(lambda: event_enqueue(delivery_id=delivery.pk))
     return delivery
 
 
@@ -134,7 +143,8 @@ def event_dismiss(*, delivery: EventDelivery) -> EventDelivery:
     return delivery
 
 
-def event_due_ids(*, limit: int = 500) -> list[int]:
-    """Deliveries a worker should run now: due retries, and claimed ones whose worker died."""
+def event_due_ids(*, limit: int | None = None) -> list[int]:
+    """Deliveries with no live task that a worker should run now: due retries, and claimed ones
+    whose worker died."""
     due = EventDelivery.objects.filter(_claimable(timezone.now()))
-    return list(due.order_by("id").values_list("pk", flat=True)[:limit])
+    return requeue.without_live_tasks(_delivery_task(), due, limit=limit or requeue.batch_size())

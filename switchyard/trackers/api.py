@@ -97,6 +97,7 @@ class TrackerProjectViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
     filterset_class = TrackerProjectFilter
     search_fields = ["key", "name"]
     ordering_fields = ["key", "name", "open_tickets"]
+    ordering = ["key", "id"]
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -287,7 +288,9 @@ class TicketSerializer(TicketBriefSerializer):
 
 
 class TicketFilter(FilterSet):
-    status_category = django_filters.MultipleChoiceFilter(choices=StatusCategory.choices)
+    status_category = django_filters.MultipleChoiceFilter(
+        choices=StatusCategory.choices, distinct=False
+    )
     product = IdFilter(method="filter_product")
     created_after = django_filters.IsoDateTimeFilter(
         field_name="remote_created_at", lookup_expr="gte"

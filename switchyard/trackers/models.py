@@ -154,6 +154,14 @@ class Ticket(models.Model):
                 fields=["connection", "external_id"], name="ticket_unique_remote"
             )
         ]
+        # The ticket list's filters and orderings.
+        indexes = [
+            models.Index(
+                fields=["tracker_project", "status_category", "-remote_updated_at"],
+                name="ticket_project_category_idx",
+            ),
+            models.Index(fields=["-remote_created_at"], name="ticket_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.summary}"

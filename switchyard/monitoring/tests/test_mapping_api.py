@@ -229,3 +229,17 @@ def test_stats_query_count_does_not_grow(client_for, setup):
             project=SentryProjectFactory(connection=setup["sentry"], product=setup["payments"])
         )
     assert queries() == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/sentry/issues/?status=unresolved&status=resolved&level=error&priority=high",
+        "/api/sentry/projects/?priority=high&priority=low",
+    ],
+)
+def test_choice_filters_do_not_make_the_page_distinct(client_for, setup, url):
+    SentryIssueFactory(project=setup["projects"][0])
+    with CaptureQueriesContext(db) as captured:
+        assert client_for(setup["admin"]).get(url).status_code == 200
+    assert not any("DISTINCT" in query["sql"].upper() for query in captured)

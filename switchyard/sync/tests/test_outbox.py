@@ -64,7 +64,10 @@ def test_a_remote_that_is_down_gets_the_change_once_it_is_back(
     assert entry.next_attempt_at > timezone.now() + timedelta(seconds=10)
     assert remote.delivered == []
     connection.refresh_from_db()
-    assert connection.consecutive_failures == 1 and connection.last_error == "The remote failed. Jira answered 503"
+    assert (
+        connection.consecutive_failures == 1
+        and connection.last_error == "The remote failed. Jira answered 503"
+    )
 
     assert outbox_deliver(entry_id=entry.pk) is None  # not due yet
     make_due(entry)
@@ -141,10 +144,11 @@ def test_changes_of_one_object_go_out_in_order(remote, connection):
 
 def test_a_delivery_whose_worker_died_is_taken_again(remote, connection):
     entry = add(connection)
-    OutboxEntry.objects.filter(pk=entry.pk).update(
+    OutboxEntry.objects.filter(pk=entry.pk).update(  # as a worker's claim leaves it
         status=OutboxEntry.Status.IN_FLIGHT,
         claimed_at=timezone.now() - timedelta(minutes=1),
         attempts=1,
+        enqueued_at=None,
     )
     assert outbox_due_ids() == []  # its worker may still be at it
     assert outbox_deliver(entry_id=entry.pk) is None

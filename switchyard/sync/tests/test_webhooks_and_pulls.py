@@ -93,7 +93,7 @@ def test_a_delivery_whose_processing_was_lost_is_picked_up_by_the_scheduler(
     client, remote, connection
 ):
     post_webhook(client, connection, {"event": "thing.updated", "id": 1})  # on_commit never ran
-    WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    WebhookDelivery.objects.update(enqueued_at=timezone.now() - timedelta(minutes=5))
     assert schedule_due_work().webhooks == 1
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PROCESSED
     assert schedule_due_work().webhooks == 0

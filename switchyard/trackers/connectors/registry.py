@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from switchyard.sync.connectors import cached_connector
 from switchyard.sync.models import Connection
 from switchyard.trackers.connectors.base import TrackerConnector
 from switchyard.trackers.connectors.jira.connector import JiraConnector
@@ -11,5 +12,5 @@ CONNECTORS = {"jira": JiraConnector, "linear": LinearConnector}
 
 
 def connector_for(connection: Connection) -> TrackerConnector:
-    """The connector for a connection row, with its decrypted credentials."""
-    return CONNECTORS[connection.kind].from_connection(connection)
+    """The connector for a connection row, with its decrypted credentials (kept per process)."""
+    return cached_connector(connection, CONNECTORS[connection.kind].from_connection)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -60,9 +61,21 @@ class SentryConnector:
         self, *, base_url: str, token: str, organization: str, timeout: float = 10.0
     ) -> None:
         self.organization = organization
-        self.client = SentryClient(
-            base_url, token=token, organization=organization, timeout=timeout
+        self._settings = (base_url, token, timeout)
+
+    @classmethod
+    def from_connection(cls, connection) -> SentryConnector:
+        return cls(
+            base_url=connection.base_url,
+            token=connection.api_token,
+            organization=connection.remote_organization,
         )
+
+    @functools.cached_property
+    def client(self) -> SentryClient:
+        # Built on first use: verifying a webhook needs only the secret and the body.
+        base_url, token, timeout = self._settings
+        return SentryClient(base_url, token=token, organization=self.organization, timeout=timeout)
 
     def whoami(self) -> str:
         identity = self.client.get_identity()

@@ -46,13 +46,19 @@ class JiraConnector:
     capabilities = frozenset(Capability)
 
     def __init__(self, *, base_url: str, email: str, token: str, timeout: float = 10.0) -> None:
-        self.client = JiraClient(base_url, email=email, api_token=token, timeout=timeout)
+        self._settings = (base_url, email, token, timeout)
 
     @classmethod
     def from_connection(cls, connection) -> JiraConnector:
         return cls(
             base_url=connection.base_url, email=connection.account_email, token=connection.api_token
         )
+
+    @functools.cached_property
+    def client(self) -> JiraClient:
+        # Built on first use: verifying a webhook needs only the secret and the body.
+        base_url, email, token, timeout = self._settings
+        return JiraClient(base_url, email=email, api_token=token, timeout=timeout)
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

@@ -50,11 +50,17 @@ class LinearConnector:
     capabilities = frozenset(Capability)
 
     def __init__(self, *, base_url: str, api_key: str, timeout: float = 10.0) -> None:
-        self.client = LinearClient(base_url, api_key=api_key, timeout=timeout)
+        self._settings = (base_url, api_key, timeout)
 
     @classmethod
     def from_connection(cls, connection) -> LinearConnector:
         return cls(base_url=connection.base_url, api_key=connection.api_token)
+
+    @functools.cached_property
+    def client(self) -> LinearClient:
+        # Built on first use: verifying a webhook needs only the secret and the body.
+        base_url, api_key, timeout = self._settings
+        return LinearClient(base_url, api_key=api_key, timeout=timeout)
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

@@ -1,0 +1,33 @@
+"""A tiny run of every benchmark under bench/ (seconds each), so that none of them rots."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(
+    "script, figures",
+    [
+        ("webhooks.py", ["accepted/s", "p99 ms", "drain s"]),
+        ("api.py", ["/api/issues/?cursor=", "/api/sentry/projects/", "p99 ms"]),
+        ("propagation.py", ["Jira done -> Sentry resolved over 3 changes", "p95"]),
+        ("pull_sentry.py", ["pull issues/s", "ratio"]),
+    ],
+)
+def test_a_tiny_run_prints_its_figures_with_the_load_average(script, figures):
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--tiny"],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    for figure in [*figures, "load average"]:
+        assert figure in done.stdout, done.stdout
