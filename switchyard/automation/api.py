@@ -119,6 +119,14 @@ class ScopeSerializer(serializers.ModelSerializer):
 
 
 class ConditionsSerializer(serializers.ModelSerializer):
+    # Read-only model fields lose allow_blank; declared, the schema admits "" (no condition).
+    min_level = serializers.ChoiceField(
+        choices=MinimumLevel.choices, allow_blank=True, read_only=True
+    )
+    min_priority = serializers.ChoiceField(
+        choices=IssuePriority.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = AutomationRule
         fields = list(services.GROUPS["conditions"])
@@ -126,6 +134,13 @@ class ConditionsSerializer(serializers.ModelSerializer):
 
 
 class ActionSerializer(serializers.ModelSerializer):
+    priority = serializers.ChoiceField(
+        choices=LocalPriority.choices, allow_blank=True, read_only=True
+    )
+    assignee_email = serializers.EmailField(
+        allow_blank=True, read_only=True, help_text="Empty: nobody."
+    )
+
     class Meta:
         model = AutomationRule
         fields = list(services.GROUPS["action"])

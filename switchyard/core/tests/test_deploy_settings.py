@@ -1,11 +1,11 @@
 """Production settings pass Django's deployment checks and send the security headers."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
-from django.core.management.utils import get_random_secret_key
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,7 +21,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         {
             "DEBUG": "false",
-            "SECRET_KEY": get_random_secret_key(),
+            # url-safe: django-environ reads a value starting with "$" as a reference to another
+            "SECRET_KEY": secrets.token_urlsafe(50),
             "SWITCHYARD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
             "ALLOWED_HOSTS": "switchyard.example.com",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
