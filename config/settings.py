@@ -1,6 +1,6 @@
 """Switchyard settings, read from the environment (django-environ).
 
-Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
+Variables: DEBUG, DEMO, VAR_DIR, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, SWITCHYARD_ENCRYPTION_KEYS,
 TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, WEBHOOK_REPLAY_WINDOW_HOURS,
 SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL, TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT,
 LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS, API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT,
@@ -17,12 +17,14 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Demo mode (`dev.py serve` turns it on): the web app says it runs against local fake remotes.
+DEMO = env.bool("DEMO", default=False)
 
 # Development-only fallbacks: a server without DEBUG refuses to start without real ones.
 _DEV_SECRET_KEY = "django-insecure-development-only-switchyard"
