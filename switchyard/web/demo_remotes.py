@@ -18,7 +18,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from switchyard.accounts.models import Organization, Role, User
+from switchyard.accounts.models import Organization, User
 from switchyard.automation.models import AutomationRule
 from switchyard.automation.services import rule_create
 from switchyard.fakes.sentry import DEFAULT_TOKEN as SENTRY_TOKEN
@@ -212,7 +212,7 @@ def _add_rule(organization: Organization) -> None:
 def _add_customer_issues(organization: Organization, linear: Connection) -> None:
     team = linear.tracker_projects.get(key=SUPPORT_TEAM)
     organization_set_linear_team(organization=organization, linear_team_id=team.external_id)
-    customer = User.objects.get(role=Role.CUSTOMER, username="customer")
+    customer = User.objects.get(username="customer")
     staff = User.objects.get(organization=organization, username="employee")
     admin = User.objects.get(organization=organization, username="admin")
     for title, description, priority, category, status, comments in CUSTOMER_ISSUES:
