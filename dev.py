@@ -202,6 +202,12 @@ def serve(address: str = "127.0.0.1:8000") -> None:
             f"with {', '.join(children.running)}",
             flush=True,
         )
+        if not demo:
+            print(
+                "No demo: to sign in, create an account with "
+                f"{PYTHON.relative_to(ROOT)} manage.py createsuperuser",
+                flush=True,
+            )
         while not (stopped := children.stopped()):
             time.sleep(0.5)
         print(f"{', '.join(stopped)} stopped; stopping the rest", flush=True)
