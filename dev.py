@@ -171,11 +171,11 @@ def interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def serve(address: str = "127.0.0.1:8000") -> None:
+def serve(address: str = "127.0.0.1:8000") -> int:
     """Migrate and run every service until Ctrl-C or until one of them stops.
 
     In demo mode (the default; DEMO=false turns it off) it also loads the demo data and starts
-    the fake remotes it is connected to.
+    the fake remotes it is connected to. Exits 0 on Ctrl-C (or SIGTERM), 1 when a service stopped.
     """
     demo = flag("DEMO", True)
     env = {
@@ -184,7 +184,7 @@ def serve(address: str = "127.0.0.1:8000") -> None:
         "DEMO": "true" if demo else "false",
         # The demo's fake remotes listen on 127.0.0.1.
         "SWITCHYARD_ALLOW_PRIVATE_REMOTES": os.environ.get(
-            "SWITCHYARD_ALLOW_PRIVATE_REMOTES", "true" if demo else "false"
+            "SWITCHYARD_ALLOW_PRIVATE_REMOTES", "true"
         ),
     }
     # Stopped by SIGTERM as by Ctrl-C, even when started with SIGINT ignored (in the background).
@@ -211,9 +211,13 @@ def serve(address: str = "127.0.0.1:8000") -> None:
         while not (stopped := children.stopped()):
             time.sleep(0.5)
         print(f"{', '.join(stopped)} stopped; stopping the rest", flush=True)
+        return 1
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
+        # A second Ctrl-C must not cut the stopping short and leave children behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         children.stop()
 
 
@@ -227,8 +231,7 @@ def main() -> int:
         return 2
     ensure_environment()
     if sys.argv[1] == "serve":
-        serve(*sys.argv[2:3])
-        return 0
+        return serve(*sys.argv[2:3])
     return test(sys.argv[2:])
 
 

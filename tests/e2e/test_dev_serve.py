@@ -77,7 +77,12 @@ class Serve:
         self.log = tmp_path / "serve.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "import sys, dev; dev.serve(sys.argv[1])", address],
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys, dev; sys.exit(dev.serve(sys.argv[1]))",
+                    address,
+                ],
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=out,
