@@ -51,6 +51,7 @@ def save(fake: FakeServer, path: Path) -> None:
     """Write the fake's state to ``path`` (atomically)."""
     with fake.lock:
         data = pickle.dumps(_kept(fake))
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)

@@ -21,9 +21,9 @@ from django.urls import reverse
 from switchyard.accounts.models import Organization, User
 from switchyard.automation.models import AutomationRule
 from switchyard.automation.services import rule_create
+from switchyard.fakes.linear import DEFAULT_KEY as LINEAR_KEY
 from switchyard.fakes.sentry import DEFAULT_TOKEN as SENTRY_TOKEN
-from switchyard.monitoring.handlers import SENTRY_PROJECTS
-from switchyard.products.mapping import product_map
+from switchyard.products.mapping import mappable, product_map
 from switchyard.products.models import Product
 from switchyard.support.models import IssueCategory, IssuePriority, IssueStatus
 from switchyard.support.services import (
@@ -37,12 +37,10 @@ from switchyard.support.services import (
 from switchyard.sync import runs
 from switchyard.sync.models import Connection, ConnectionKind, SyncRun
 from switchyard.sync.services import connection_create, connection_update
-from switchyard.trackers.handlers import TRACKER_PROJECTS
 from switchyard.trackers.models import TrackerProject
 from switchyard.trackers.services import tracker_project_update
 
-JIRA_EMAIL, JIRA_TOKEN = "bot@example.com", "fake-jira-token"
-LINEAR_KEY = "lin_api_fake"
+JIRA_EMAIL, JIRA_TOKEN = "bot@example.com", "fake-jira-token"  # FakeJira's defaults
 # name, kind, fields beyond the base URL (the fakes' default credentials)
 CONNECTIONS = [
     (
@@ -179,7 +177,9 @@ def _map_projects(organization: Organization, connections: dict[str, Connection]
     for slug, product in SENTRY_MAPPING.items():
         project = connections[ConnectionKind.SENTRY].sentry_projects.get(slug=slug)
         product_map(
-            mappable=SENTRY_PROJECTS, product=_product(organization, product), ids=[project.pk]
+            mappable=mappable("sentry-projects"),
+            product=_product(organization, product),
+            ids=[project.pk],
         )
     projects = TrackerProject.objects.filter(
         connection__in=[connections[ConnectionKind.JIRA], connections[ConnectionKind.LINEAR]]
@@ -188,7 +188,7 @@ def _map_projects(organization: Organization, connections: dict[str, Connection]
         tracker_project_update(project=project, rules_may_create=True)
         if project.key in TRACKER_MAPPING:
             product_map(
-                mappable=TRACKER_PROJECTS,
+                mappable=mappable("tracker-projects"),
                 product=_product(organization, TRACKER_MAPPING[project.key]),
                 ids=[project.pk],
             )

@@ -14,7 +14,7 @@ def test_a_restored_fake_sentry_holds_what_changed_and_numbers_on(tmp_path):
     added = fake.add_issue(project, title="KeyError: 'sku'")
     fake.resolve_issue(added)
     fake.subscribe_webhooks("http://127.0.0.1:9/old", "old-secret")
-    state = tmp_path / "sentry.state"
+    state = tmp_path / "demo" / "sentry.state"  # its directory is made on the first save
     snapshot.save(fake, state)
 
     restored = fake_class("sentry").seeded(issues=5, projects=2)
