@@ -1,12 +1,13 @@
 """Switchyard settings, read from the environment (django-environ).
 
-Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CONN_MAX_AGE, SWITCHYARD_ENCRYPTION_KEYS,
-TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS, SYNC_REQUEUE_AFTER_SECONDS, SYNC_SCHEDULER_BATCH,
-SYNC_RETENTION_DAYS, WEBHOOK_REPLAY_WINDOW_HOURS, SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL,
-TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS,
-API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS,
-SECURE_HSTS_PRELOAD, SECURE_COOKIES, EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project
-root is read when present. docs/security.md says what the security settings protect.
+Variables: DEBUG, DEMO, VAR_DIR, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CONN_MAX_AGE,
+SWITCHYARD_ENCRYPTION_KEYS, TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS,
+SYNC_REQUEUE_AFTER_SECONDS, SYNC_SCHEDULER_BATCH, SYNC_RETENTION_DAYS, WEBHOOK_REPLAY_WINDOW_HOURS,
+SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL, TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT,
+LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS, API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT,
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_COOKIES,
+EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project root is read when present.
+docs/security.md says what the security settings protect.
 """
 
 import os
@@ -17,12 +18,14 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Demo mode (`dev.py serve` turns it on): the web app says it runs against local fake remotes.
+DEMO = env.bool("DEMO", default=False)
 
 # Development-only fallbacks: a server without DEBUG refuses to start without real ones.
 _DEV_SECRET_KEY = "django-insecure-development-only-switchyard"
@@ -105,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "switchyard.web.navigation.navigation",
+                "switchyard.web.context_processors.demo_mode",
             ],
         },
     },

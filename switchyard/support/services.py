@@ -105,6 +105,21 @@ def organization_set_linear_team(
     return settings
 
 
+@transaction.atomic
+def support_settings_update(
+    *, organization: Organization, linear_team_id: str, tracker_project: TrackerProject | None
+) -> SupportSettings:
+    """Set where the organization's customer issues go: a tracker project, or a Linear team id.
+
+    The caller offers only the organization's own tracker projects (the admin scopes its choices).
+    """
+    settings, _ = SupportSettings.objects.update_or_create(
+        organization=organization,
+        defaults={"linear_team_id": linear_team_id, "tracker_project": tracker_project},
+    )
+    return settings
+
+
 # -- history and tracker follow-ups -------------------------------------------------------------
 
 

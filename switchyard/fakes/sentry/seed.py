@@ -113,7 +113,7 @@ def issue_values(
     rng: random.Random, platform: str | None, members: list[int], now: int
 ) -> dict[str, Any]:
     """Random ``_new_issue`` arguments for one issue first seen in the 60 days before ``now``."""
-    family = _family(platform)
+    family = platform_family(platform)
     first_seen = now - rng.randrange(60 * DAY_MS)
     last_seen = first_seen + rng.randrange(max(1, now - first_seen))
     roll = rng.random()
@@ -142,6 +142,7 @@ def issue_values(
     }
 
 
-def _family(platform: str | None) -> str:
+def platform_family(platform: str | None) -> str:
+    """The ERRORS and CULPRITS key of a Sentry platform (python-django: python)."""
     prefix = (platform or "python").split("-")[0]
     return prefix if prefix in ERRORS else "python"
