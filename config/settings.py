@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "switchyard.trackers",
     "switchyard.support",
     "switchyard.automation",
+    "switchyard.insights",
     "switchyard.web",
 ]
 
