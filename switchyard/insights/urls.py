@@ -1,0 +1,10 @@
+from django.urls import path
+
+from switchyard.insights import api
+
+urlpatterns = [
+    path("insights/", api.InsightsOverviewApi.as_view(), name="insights-overview"),
+    path("insights/products/<int:pk>/", api.InsightsProductApi.as_view(), name="insights-product"),
+    path("insights/teams/", api.InsightsTeamsApi.as_view(), name="insights-teams"),
+    path("insights/automation/", api.InsightsAutomationApi.as_view(), name="insights-automation"),
+]
