@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -16,11 +16,13 @@ from rest_framework.views import APIView
 
 from switchyard.automation.models import RuleMatch
 from switchyard.core.api import IsOrgStaff
-from switchyard.insights import dashboards
+from switchyard.insights import dashboards, product_figures
 from switchyard.insights.models import Source
 from switchyard.insights.renderers import CsvRenderer
 from switchyard.insights.selectors import Window
+from switchyard.monitoring.api import ProductBriefSerializer, SentryProjectSerializer
 from switchyard.products.selectors import product_list
+from switchyard.trackers.api import TicketBriefSerializer, TrackerProjectSerializer
 
 SOURCES = "One of: " + ", ".join(Source.values) + "."
 DEFAULT_DAYS = 30
@@ -251,4 +253,61 @@ class InsightsAutomationApi(_Dashboard):
             lambda window: dashboards.automation_dashboard(
                 organization=organization, window=window
             ),
+        )
+
+
+# -- the product stats and overview endpoints (paths and payloads kept) ----------------------
+
+ProductStatsSerializer = inline_serializer(
+    "ProductSentryStats",
+    {
+        "product": inline_serializer(
+            "ProductRef",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "full_path": serializers.CharField(),
+            },
+        ),
+        "sentry_projects": serializers.IntegerField(),
+        "unresolved_issues": serializers.IntegerField(),
+        "unresolved_by_level": serializers.DictField(child=serializers.IntegerField()),
+        "events": serializers.IntegerField(),
+        "users_affected": serializers.IntegerField(),
+        "newest_issue": serializers.DictField(allow_null=True),
+    },
+)
+
+
+class ProductStatsApi(APIView):
+    """Sentry figures for a product and all its descendants."""
+
+    permission_classes = [IsOrgStaff]
+
+    @extend_schema(responses=ProductStatsSerializer)
+    def get(self, request, pk):
+        product = get_object_or_404(product_list(organization=request.user.organization), pk=pk)
+        return Response(product_figures.product_sentry_stats(product=product))
+
+
+class ProductOverviewSerializer(serializers.Serializer):
+    product = ProductBriefSerializer()
+    sentry_projects = SentryProjectSerializer(many=True)
+    tracker_projects = TrackerProjectSerializer(many=True)
+    tickets_created_this_week = TicketBriefSerializer(many=True)
+    tickets_auto_created_this_week = serializers.IntegerField(
+        help_text="Tickets automation rules created this week."
+    )
+
+
+class ProductOverviewApi(APIView):
+    """A product and its sub-products across Sentry and the trackers."""
+
+    permission_classes = [IsOrgStaff]
+
+    @extend_schema(responses=ProductOverviewSerializer)
+    def get(self, request, pk):
+        product = get_object_or_404(product_list(organization=request.user.organization), pk=pk)
+        return Response(
+            ProductOverviewSerializer(product_figures.product_overview(product=product)).data
         )
