@@ -24,6 +24,7 @@ from switchyard.support.models import CustomerIssue
 from switchyard.trackers.models import Ticket, TicketLink
 
 CHUNK = 1000
+FOLLOWED = ["product_key", "bucket", "is_open", "closed_at", "events", "users", "assignee"]
 TICKET_KIND = {
     TicketLink.CreatedVia.MANUAL: Kind.TICKET_MANUAL,
     TicketLink.CreatedVia.BULK: Kind.TICKET_BULK,
@@ -54,8 +55,21 @@ def _resolution(item: TrackedItem, at: datetime) -> Transition:
     return _transition(item, Kind.RESOLVED, at, seconds=seconds)
 
 
-def _first_sight(source: str, item_id: int, fact: Fact, now: datetime) -> list[Transition]:
-    item = TrackedItem.objects.create(
+def _first_sight(items: list[TrackedItem], now: datetime) -> list[Transition]:
+    """Items seen for the first time, created in one statement: new, resolved if closed, events."""
+    TrackedItem.objects.bulk_create(items)
+    added = []
+    for item in items:
+        added.append(_transition(item, Kind.NEW, item.opened_at))
+        if not item.is_open:
+            added.append(_resolution(item, item.closed_at))
+        if item.events:
+            added.append(_transition(item, Kind.EVENTS, now, amount=item.events))
+    return added
+
+
+def _new_item(source: str, item_id: int, fact: Fact, now: datetime) -> TrackedItem:
+    return TrackedItem(
         organization_id=fact.organization_id,
         source=source,
         item_id=item_id,
@@ -68,12 +82,6 @@ def _first_sight(source: str, item_id: int, fact: Fact, now: datetime) -> list[T
         users=fact.users,
         assignee=fact.assignee,
     )
-    added = [_transition(item, Kind.NEW, fact.opened_at)]
-    if not fact.is_open:
-        added.append(_resolution(item, item.closed_at))
-    if fact.events:
-        added.append(_transition(item, Kind.EVENTS, now, amount=fact.events))
-    return added
 
 
 def _follow(item: TrackedItem, fact: Fact, now: datetime, moved: list[Transition]):
@@ -97,7 +105,6 @@ def _follow(item: TrackedItem, fact: Fact, now: datetime, moved: list[Transition
         added.append(_transition(item, Kind.EVENTS, now, amount=fact.events - item.events))
     item.is_open = fact.is_open
     item.events, item.users, item.assignee = fact.events, fact.users, fact.assignee
-    item.save()
     return added
 
 
@@ -122,8 +129,15 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         for item_id, fact in found.items():
             if item_id in items:
                 added += _follow(items[item_id], fact, now, moved)
-            else:
-                added += _first_sight(source, item_id, fact, now)
+        TrackedItem.objects.bulk_update(
+            [items[item_id] for item_id in found if item_id in items], FOLLOWED, batch_size=500
+        )
+        unseen = [
+            _new_item(source, item_id, fact, now)
+            for item_id, fact in found.items()
+            if item_id not in items
+        ]
+        added += _first_sight(unseen, now)
         Transition.objects.bulk_create(added)
         rollups.apply(withdrawn, -1)
         TrackedItem.objects.filter(pk__in=[item.pk for item in gone]).delete()
