@@ -73,3 +73,24 @@ def test_rebuild_finds_a_change_no_event_announced(
     assert totals(source=Source.SENTRY)["resolved"] == 1  # days before --since are kept
     with pytest.raises(CommandError, match="--since"):
         call_command("rebuild_insights", "--since", "yesterday")
+
+
+def test_pulls_count_new_events_and_a_full_pull_withdraws_issues_gone_from_sentry(
+    admin, tracker, fake_sentry, django_capture_on_commit_callbacks
+):
+    first, second, _third = add_issues(fake_sentry, total=3, matching=0)  # counts 5, 6, 7
+    pull(django_capture_on_commit_callbacks)
+    assert totals(source=Source.SENTRY)["events"] == 18
+    fake_sentry.record_events(first, 10)
+    pull(django_capture_on_commit_callbacks)
+    assert totals(source=Source.SENTRY)["events"] == 28
+
+    with fake_sentry.lock:  # gone from Sentry, as the monitoring suite removes one
+        del fake_sentry.issues[int(second)]
+        fake_sentry._by_last_seen = [
+            entry for entry in fake_sentry._by_last_seen if -entry[1] != int(second)
+        ]
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sync_sentry", "--force", stdout=StringIO())
+    sentry = totals(source=Source.SENTRY)
+    assert (sentry["new"], sentry["open_change"], sentry["events"]) == (2, 2, 22)
