@@ -22,6 +22,7 @@ COUNTERS = [
     "tickets_rule",
     "resolve_seconds",
 ]
+ROWS_PER_STATEMENT = 500  # 7,000 parameters: under SQLite's limit
 KEY = ["organization_id", "product_key", "source", "bucket", "day"]
 COLUMN = {
     Kind.NEW: "new",
@@ -53,30 +54,36 @@ def apply(transitions: Iterable[Transition], sign: int) -> None:
     columns = KEY + COUNTERS
     # Sorted keys: two workers touching the same rows lock them in the same order.
     rows = [(*key, *(totals[key][c] for c in COUNTERS)) for key in sorted(totals)]
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "
-        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}"
-    )
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}",
+                [value for values in chunk for value in values],
+            )
     if sign < 0:
         _drop_empty(totals)
 
 
 def _drop_empty(keys) -> None:
     """Rows whose every counter came back to zero go, as a recomputation would not make them."""
-    match = Q()
-    for organization_id, product_key, source, bucket, day in keys:
-        match |= Q(
-            organization_id=organization_id,
-            product_key=product_key,
-            source=source,
-            bucket=bucket,
-            day=day,
-        )
-    DailyRollup.objects.filter(match, **{c: 0 for c in COUNTERS}).delete()
+    keys = sorted(keys)
+    for start in range(0, len(keys), ROWS_PER_STATEMENT):
+        match = Q()
+        for organization_id, product_key, source, bucket, day in keys[
+            start : start + ROWS_PER_STATEMENT
+        ]:
+            match |= Q(
+                organization_id=organization_id,
+                product_key=product_key,
+                source=source,
+                bucket=bucket,
+                day=day,
+            )
+        DailyRollup.objects.filter(match, **{c: 0 for c in COUNTERS}).delete()
 
 
 def recompute(*, since: date | None = None) -> int:
