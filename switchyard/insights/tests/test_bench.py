@@ -20,6 +20,7 @@ def test_the_benchmark_runs_tiny_and_the_dashboards_read_only_insights(capsys):
     assert len(result["endpoints"]) == 6
     for row in result["endpoints"]:
         assert row["p99_ms"] >= row["p50_ms"] > 0
+        assert row["queries"] > 0
         assert row["source_tables"] == [], row["url"]
     bench.report(result)
     assert "load average" in capsys.readouterr().out
