@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median, quantiles
 
 from django.contrib.contenttypes.models import ContentType
@@ -42,6 +42,13 @@ class Window:
 
     def period(self, day: date) -> date:
         return day - timedelta(days=day.weekday()) if self.interval == "week" else day
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The window as [start, end) moments (UTC days), for indexed comparisons."""
+        return (
+            datetime.combine(self.start, time.min, tzinfo=UTC),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC),
+        )
 
     def periods(self) -> list[date]:
         step = timedelta(days=7 if self.interval == "week" else 1)
@@ -146,25 +153,26 @@ def resolution_times(*, organization, window: Window, product_keys=None) -> list
     """For tickets made from Sentry issues in the window: hours from the issue's first seen to the
     ticket's creation, to its close and to the issue's resolution; median and p90 per product and
     per team (the product's owning team)."""
+    start, end = window.bounds()
     links = TicketLink.objects.filter(
         tracker_project__connection__organization=organization,
         source_type=ContentType.objects.get_for_model(SentryIssue),
         ticket__isnull=False,
-        created_at__date__gte=window.start,
-        created_at__date__lte=window.end,
-    ).values_list("ticket_id", "source_id")
-    pairs = list(links)
-    items = {
-        (source, item_id): item
-        for source, item_id, item in (
-            (i.source, i.item_id, i)
-            for i in TrackedItem.objects.filter(
-                Q(source=Source.TICKET, item_id__in=[t for t, _ in pairs])
-                | Q(source=Source.SENTRY, item_id__in=[s for _, s in pairs]),
-                organization=organization,
-            )
-        )
-    }
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+    if product_keys is not None:
+        links = links.filter(tracker_project__product_id__in=product_keys)
+    pairs = list(links.values_list("ticket_id", "source_id"))
+    items = {}
+    for source, ids in [
+        (Source.TICKET, {t for t, _ in pairs}),
+        (Source.SENTRY, {s for _, s in pairs}),
+    ]:
+        for item_id, *facts in TrackedItem.objects.filter(
+            source=source, item_id__in=ids
+        ).values_list("item_id", "product_key", "opened_at", "closed_at"):
+            items[(source, item_id)] = facts
     teams = dict(
         Product.objects.filter(organization=organization).values_list("pk", "owning_team__name")
     )
@@ -174,23 +182,25 @@ def resolution_times(*, organization, window: Window, product_keys=None) -> list
         issue = items.get((Source.SENTRY, issue_id))
         if ticket is None or issue is None:
             continue
-        if product_keys is not None and ticket.product_key not in product_keys:
-            continue
-        groups = [("product", ticket.product_key)]
-        if team := teams.get(ticket.product_key):
+        product_key, ticket_opened, ticket_closed = ticket
+        _, first_seen, issue_resolved = issue
+        groups = [("product", product_key)]
+        if team := teams.get(product_key):
             groups.append(("team", team))
-        measures = {"to_ticket": ticket.opened_at}
-        if ticket.closed_at:
-            measures["to_ticket_closed"] = ticket.closed_at
-        if issue.closed_at:
-            measures["to_issue_resolved"] = issue.closed_at
+        measures = {"to_ticket": ticket_opened}
+        if ticket_closed:
+            measures["to_ticket_closed"] = ticket_closed
+        if issue_resolved:
+            measures["to_issue_resolved"] = issue_resolved
         for group in groups:
             for name, moment in measures.items():
-                spans[group][name].append(max(0.0, (moment - issue.opened_at).total_seconds()))
+                spans[group][name].append(max(0.0, (moment - first_seen).total_seconds()))
     rows = []
     for (kind, key), measured in sorted(spans.items(), key=lambda pair: str(pair[0])):
         for name in ["to_ticket", "to_ticket_closed", "to_issue_resolved"]:
-            rows.append({"group": kind, "key": key, "measure": name, **_spread(measured[name])})
+            rows.append(
+                {"group": kind, "key": str(key), "measure": name, **_spread(measured[name])}
+            )
     return rows
 
 

@@ -152,3 +152,31 @@ def test_bad_input_is_a_400_naming_the_field(client_for, world, query, field):
     response = client_for(admin_of(world)).get("/api/insights/", query)
     assert response.status_code == 400
     assert field in response.content.decode()
+
+
+def test_resolution_times_of_tickets_made_from_sentry_issues(client_for, world):
+    from django.contrib.contenttypes.models import ContentType
+
+    from switchyard.insights.services import link_observe
+    from switchyard.monitoring.models import SentryIssue
+    from switchyard.trackers.models import TicketLink
+
+    issue = SentryIssue.objects.filter(project=world.sentry_projects[0]).order_by("pk").first()
+    world.tick(6)
+    ticket = world.ticket(0, "high")  # 3 days and 6 hours after the issue was first seen
+    link = TicketLink.objects.create(
+        ticket=ticket,
+        tracker_project=ticket.tracker_project,
+        source_type=ContentType.objects.get_for_model(SentryIssue),
+        source_id=issue.pk,
+        created_via=TicketLink.CreatedVia.BULK,
+    )
+    assert link_observe(link_id=link.pk) and not link_observe(link_id=link.pk)  # counted once
+    world.tick(10)
+    world.ticket_set(ticket.pk, "done")
+    body = client_for(admin_of(world)).get(f"/api/insights/products/{world.products[0].pk}/").json()
+    rows = {(r["group"], r["measure"]): r for r in body["resolution"]}
+    assert rows[("product", "to_ticket")]["median_hours"] == 78.0
+    assert rows[("product", "to_ticket_closed")]["p90_hours"] == 88.0
+    assert rows[("product", "to_issue_resolved")]["pairs"] == 0  # the issue is open again
+    assert sum(r["tickets_bulk"] for r in body["series"]) == 1
