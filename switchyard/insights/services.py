@@ -126,12 +126,14 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         moved: list[Transition] = []
         gone = [item for item_id, item in items.items() if item_id not in found]
         withdrawn = list(Transition.objects.filter(item__in=gone))
+        changed = []
         for item_id, fact in found.items():
-            if item_id in items:
-                added += _follow(items[item_id], fact, now, moved)
-        TrackedItem.objects.bulk_update(
-            [items[item_id] for item_id in found if item_id in items], FOLLOWED, batch_size=500
-        )
+            if item := items.get(item_id):
+                before = [getattr(item, name) for name in FOLLOWED]
+                added += _follow(item, fact, now, moved)
+                if [getattr(item, name) for name in FOLLOWED] != before:
+                    changed.append(item)
+        TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
         unseen = [
             _new_item(source, item_id, fact, now)
             for item_id, fact in found.items()
