@@ -191,7 +191,7 @@ class InsightsProductApi(_Dashboard):
     """A product and its sub-products: health with its parts, open items, trends, resolution
     times."""
 
-    tables = ["series", "health", "open_now", "resolution"]
+    tables = ["series", "health", "health_history", "open_now", "resolution"]
 
     @_schema(
         "InsightsProduct",
@@ -206,6 +206,10 @@ class InsightsProductApi(_Dashboard):
                 },
             )(),
             "health": _rows("InsightsProductHealthRow", HEALTH),
+            "health_history": _rows(
+                "InsightsHealthHistoryRow",
+                {"day": serializers.DateField(), "score": serializers.IntegerField()},
+            ),
             "open_now": _rows("InsightsProductOpenRow", OPEN_NOW),
             "series": _rows("InsightsProductSeriesRow", SERIES),
             "resolution": _rows("InsightsResolutionRow", RESOLUTION),

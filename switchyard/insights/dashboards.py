@@ -55,6 +55,7 @@ def product_dashboard(*, product: Product, window: Window) -> dict:
     return {
         "product": {"id": product.pk, "name": product.name, "full_path": product.full_path},
         "health": health_rows(subtree, scores),
+        "health_history": selectors.health_history(product=product, window=window),
         "open_now": selectors.open_by_bucket(organization=organization, product_keys=keys),
         "series": selectors.series(organization=organization, window=window, product_keys=keys),
         "resolution": selectors.resolution_times(

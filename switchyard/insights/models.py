@@ -109,3 +109,24 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.product_key} {self.bucket} {self.day}"
+
+
+class HealthSnapshot(models.Model):
+    """A product's health score as recorded once on a day (at the day's first scheduler tick)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.CASCADE, related_name="health_snapshots"
+    )
+    day = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    parts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["product", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "day"], name="health_snapshot_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.day}: {self.score}"

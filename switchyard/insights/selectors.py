@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from switchyard.automation.models import AutomationRule, RuleMatch
-from switchyard.insights.models import DailyRollup, Source, TrackedItem
+from switchyard.insights.models import DailyRollup, HealthSnapshot, Source, TrackedItem
 from switchyard.monitoring.models import SentryIssue
 from switchyard.products.models import Product
 from switchyard.products.selectors import product_subtree
@@ -273,4 +273,16 @@ def automation_series(*, organization, window: Window) -> list[dict]:
         }
         for rule_id, name in sorted(rules.items())
         for period in window.periods()
+    ]
+
+
+def health_history(*, product: Product, window: Window) -> list[dict]:
+    """The product's score as recorded on each day of the window (days not recorded are absent)."""
+    return [
+        {"day": day, "score": score}
+        for day, score in HealthSnapshot.objects.filter(
+            product=product, day__gte=window.start, day__lte=window.end
+        )
+        .order_by("day")
+        .values_list("day", "score")
     ]

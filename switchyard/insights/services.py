@@ -16,10 +16,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from switchyard.accounts.models import Organization
 from switchyard.insights import rollups
 from switchyard.insights.facts import Fact, all_ids, facts
-from switchyard.insights.models import Kind, Source, TrackedItem, Transition
+from switchyard.insights.health import health_scores
+from switchyard.insights.models import HealthSnapshot, Kind, Source, TrackedItem, Transition
 from switchyard.monitoring.models import SentryIssue
+from switchyard.products.models import Product
 from switchyard.support.models import CustomerIssue
 from switchyard.trackers.models import Ticket, TicketLink
 
@@ -216,3 +219,28 @@ def insights_rebuild(*, since: date | None = None) -> dict:
 def _chunks(ids) -> Iterable[list[int]]:
     while chunk := list(islice(ids, CHUNK)):
         yield chunk
+
+
+def health_record(*, today: date | None = None) -> int:
+    """Record today's health score of every product of every organization not yet recorded
+    today; returns how many were recorded."""
+    today = today or day_of(timezone.now())
+    done = HealthSnapshot.objects.filter(day=today).values("organization_id")
+    recorded = 0
+    for organization in (
+        Organization.objects.filter(products__isnull=False).exclude(pk__in=done).distinct()
+    ):
+        products = list(Product.objects.filter(organization=organization))
+        scores = health_scores(organization=organization, products=products)
+        snapshots = [
+            HealthSnapshot(
+                organization=organization,
+                product=product,
+                day=today,
+                score=scores[product.pk]["score"],
+                parts=scores[product.pk]["parts"],
+            )
+            for product in products
+        ]
+        recorded += len(HealthSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True))
+    return recorded

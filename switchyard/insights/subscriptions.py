@@ -15,6 +15,7 @@ from switchyard.monitoring.services import (
 )
 from switchyard.products.mapping import MappingChanged
 from switchyard.support.services import CustomerIssueChanged
+from switchyard.sync.registry import register_periodic
 from switchyard.trackers.models import Ticket
 from switchyard.trackers.services import LinkTicketCreated, TicketsChanged
 
@@ -51,6 +52,12 @@ def _mapping(event: MappingChanged) -> None:
     services.mapping_changed(mappable=event.mappable, ids=event.ids)
 
 
+def _record_health() -> None:
+    from switchyard.insights.tasks import record_health_task
+
+    record_health_task.enqueue()
+
+
 def register() -> None:
     events.subscribe(SentryIssuesStored, _sentry_batch)
     events.subscribe(SentryIssuesDeleted, _sentry_batch)
@@ -59,3 +66,4 @@ def register() -> None:
     events.subscribe(CustomerIssueChanged, _customer_issue)
     events.subscribe(LinkTicketCreated, _link_ticket)
     events.subscribe(MappingChanged, _mapping)
+    register_periodic(_record_health)

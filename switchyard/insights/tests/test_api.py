@@ -180,3 +180,23 @@ def test_resolution_times_of_tickets_made_from_sentry_issues(client_for, world):
     assert rows[("product", "to_ticket_closed")]["p90_hours"] == 88.0
     assert rows[("product", "to_issue_resolved")]["pairs"] == 0  # the issue is open again
     assert sum(r["tickets_bulk"] for r in body["series"]) == 1
+
+
+def test_the_score_is_recorded_once_a_day_by_the_scheduler(client_for, world):
+    from freezegun import freeze_time
+
+    from switchyard.sync.scheduler import schedule_due_work
+
+    product = world.products[0]
+    today = timezone.now()
+    for moment in [today, today + timedelta(minutes=5), today + timedelta(days=1)]:
+        with freeze_time(moment):
+            schedule_due_work()
+    with freeze_time(today + timedelta(days=1)):
+        body = client_for(admin_of(world)).get(f"/api/insights/products/{product.pk}/").json()
+    history = body["health_history"]
+    assert [row["day"] for row in history] == [
+        today.date().isoformat(),
+        (today + timedelta(days=1)).date().isoformat(),
+    ]
+    assert history[-1]["score"] == body["health"][0]["score"]
