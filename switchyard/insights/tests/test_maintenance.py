@@ -94,3 +94,21 @@ def test_pulls_count_new_events_and_a_full_pull_withdraws_issues_gone_from_sentr
         call_command("sync_sentry", "--force", stdout=StringIO())
     sentry = totals(source=Source.SENTRY)
     assert (sentry["new"], sentry["open_change"], sentry["events"]) == (2, 2, 22)
+
+
+def test_deleting_a_product_moves_its_figures_to_its_parent(django_capture_on_commit_callbacks):
+    from switchyard.insights.tests.world import World
+    from switchyard.products.services import product_delete
+
+    world = World()
+    parent = world.products[0]
+    child = product_create(organization=world.organization, name="Child", parent=parent)
+    world.products.append(child)
+    world.map_sentry_project(0, 2)
+    world.sentry_issue(0, "error")
+    assert totals(product_key=child.pk)["new"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product_delete(product=child, reparent=True)
+    assert totals(product_key=child.pk)["new"] == 0
+    assert totals(product_key=parent.pk)["new"] == 1
