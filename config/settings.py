@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "switchyard.trackers",
     "switchyard.support",
     "switchyard.automation",
+    "switchyard.insights",
     "switchyard.web",
 ]
 

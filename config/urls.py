@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("switchyard.trackers.urls")),
     path("", include("switchyard.monitoring.urls")),
     path("", include("switchyard.automation.urls")),
+    path("", include("switchyard.insights.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -232,35 +231,3 @@ class SentryIssueProjectsAssignApi(APIView):
             on_conflict=data["on_conflict"],
         )
         return Response({"project_ids": project_ids, "result": result.as_dict()})
-
-
-ProductStatsSerializer = inline_serializer(
-    "ProductSentryStats",
-    {
-        "product": inline_serializer(
-            "ProductRef",
-            {
-                "id": serializers.IntegerField(),
-                "name": serializers.CharField(),
-                "full_path": serializers.CharField(),
-            },
-        ),
-        "sentry_projects": serializers.IntegerField(),
-        "unresolved_issues": serializers.IntegerField(),
-        "unresolved_by_level": serializers.DictField(child=serializers.IntegerField()),
-        "events": serializers.IntegerField(),
-        "users_affected": serializers.IntegerField(),
-        "newest_issue": serializers.DictField(allow_null=True),
-    },
-)
-
-
-class ProductStatsApi(APIView):
-    """Sentry figures for a product and all its descendants."""
-
-    permission_classes = [IsOrgStaff]
-
-    @extend_schema(responses=ProductStatsSerializer)
-    def get(self, request, pk):
-        product = get_object_or_404(product_list(organization=request.user.organization), pk=pk)
-        return Response(selectors.product_sentry_stats(product=product))

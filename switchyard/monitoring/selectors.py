@@ -6,9 +6,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from switchyard.accounts.models import Organization
-from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue, SentryProject
-from switchyard.products.models import Product
-from switchyard.products.selectors import product_subtree
+from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 
 
 def _per_project(aggregate) -> Coalesce:
@@ -44,27 +42,6 @@ def sentry_issue_list(*, organization: Organization) -> QuerySet[SentryIssue]:
     return SentryIssue.objects.filter(
         connection__organization=organization, is_deleted=False
     ).select_related("project", "project__product", "connection")
-
-
-def product_sentry_stats(*, product: Product) -> dict:
-    """Sentry figures for a product and all its descendants."""
-    subtree = product_subtree(product=product)
-    projects = SentryProject.objects.filter(product__in=subtree, is_deleted=False)
-    issues = SentryIssue.objects.filter(project__in=projects, is_deleted=False)
-    unresolved = issues.filter(status=IssueStatus.UNRESOLVED)
-    by_level = {level: 0 for level in IssueLevel.values}
-    by_level.update(dict(unresolved.values_list("level").annotate(n=Count("*")).order_by()))
-    totals = unresolved.aggregate(events=Sum("event_count"), users=Sum("user_count"))
-    newest = issues.order_by("-first_seen").values("id", "short_id", "title", "first_seen").first()
-    return {
-        "product": {"id": product.pk, "name": product.name, "full_path": product.full_path},
-        "sentry_projects": projects.count(),
-        "unresolved_issues": sum(by_level.values()),
-        "unresolved_by_level": by_level,
-        "events": totals["events"] or 0,
-        "users_affected": totals["users"] or 0,
-        "newest_issue": newest,
-    }
 
 
 def product_unresolved_counts(*, organization: Organization) -> dict[int, dict[str, int]]:

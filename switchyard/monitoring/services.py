@@ -84,6 +84,14 @@ class SentryIssuesStored:
     external_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SentryIssuesDeleted:
+    """A full pull found these issues gone from Sentry (they are marked deleted)."""
+
+    connection_id: int
+    external_ids: tuple[str, ...]
+
+
 def issue_ordering_key(external_id: str) -> str:
     return f"sentry-issue:{external_id}"
 
@@ -119,12 +127,21 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     recorder.advance("issues", max(newest_per_batch, default=None))
     recorder.add_scope("issues")
     if recorder.full:
-        gone = (
+        gone = list(
             SentryIssue.objects.filter(connection=connection, is_deleted=False)
             .exclude(external_id__in=seen_issues)
-            .update(is_deleted=True)
+            .values_list("external_id", flat=True)
         )
-        recorder.count(deleted=gone)
+        with transaction.atomic():
+            SentryIssue.objects.filter(connection=connection, external_id__in=gone).update(
+                is_deleted=True
+            )
+            if gone:
+                events.publish(
+                    SentryIssuesDeleted(connection_id=connection.pk, external_ids=tuple(gone)),
+                    organization_id=connection.organization_id,
+                )
+        recorder.count(deleted=len(gone))
 
 
 def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> set[str]:

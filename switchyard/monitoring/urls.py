@@ -20,6 +20,5 @@ urlpatterns = [
         ProductMappingApi.as_view(mappable_key=SENTRY_PROJECTS.key),
         name="product-sentry-projects",
     ),
-    path("products/<int:pk>/stats/", api.ProductStatsApi.as_view(), name="product-stats"),
     *router.urls,
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 
 from switchyard.accounts.models import Organization
+from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.products.models import Product
 
@@ -41,6 +42,14 @@ class Mappable:
     def product_lookup(self) -> str:
         """How Product reaches this model's rows (the reverse name of its ``product`` field)."""
         return self.model._meta.get_field("product").related_query_name()
+
+
+@dataclass(frozen=True)
+class MappingChanged:
+    """Rows of a mappable (``ids``) were mapped to another product, or to none."""
+
+    mappable: str
+    ids: tuple[int, ...]
 
 
 _registry: dict[str, Mappable] = {}
@@ -133,6 +142,10 @@ def product_map(
     to_map = result.assigned + result.moved
     if to_map:
         mappable.model._default_manager.filter(pk__in=to_map).update(product=product)
+        events.publish(
+            MappingChanged(mappable=mappable.key, ids=tuple(to_map)),
+            organization_id=product.organization_id,
+        )
     return result
 
 
@@ -152,4 +165,9 @@ def product_unmap(
         if row.product_id and (product is None or row.product_id == product.pk)
     ]
     mappable.model._default_manager.filter(pk__in=unmapped).update(product=None)
+    if unmapped:
+        events.publish(
+            MappingChanged(mappable=mappable.key, ids=tuple(unmapped)),
+            organization_id=organization.pk,
+        )
     return unmapped

@@ -6,7 +6,9 @@ from django.db import models, transaction
 from django.utils.text import slugify
 
 from switchyard.accounts.models import Organization, Team
+from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
+from switchyard.products.mapping import MappingChanged, mappables
 from switchyard.products.models import PATH_SEPARATOR, Product
 
 _UNSET = object()
@@ -183,10 +185,17 @@ def product_delete(*, product: Product, reparent: bool = False) -> None:
             "with reparent=true to move them to its parent."
         )
     parent = Product.objects.get_parent(product)
+    mapped = {m.model: m for m in mappables()}
     for rel in _protected_relations():
-        rel.related_model._default_manager.filter(**{rel.field.name: product}).update(
-            **{rel.field.name: parent}
-        )
+        rows = rel.related_model._default_manager.filter(**{rel.field.name: product})
+        moved = list(rows.values_list("pk", flat=True))
+        rows.update(**{rel.field.name: parent})
+        if moved and rel.related_model in mapped:
+            key = mapped[rel.related_model].key
+            events.publish(
+                MappingChanged(mappable=key, ids=tuple(moved)),
+                organization_id=product.organization_id,
+            )
     for child in list(Product.objects.get_children(product)):
         child.refresh_from_db()
         _move(child, parent)

@@ -11,10 +11,9 @@ from rest_framework.views import APIView
 
 from switchyard.core.api import IdField, IsOrgStaff, IsOrgStaffReadingOrAdmin
 from switchyard.core.filters import FilterSet, IdFilter
-from switchyard.monitoring.api import ProductBriefSerializer, SentryProjectSerializer
+from switchyard.monitoring.api import ProductBriefSerializer
 from switchyard.monitoring.selectors import sentry_issue_list
 from switchyard.products.models import Product
-from switchyard.products.selectors import product_list
 from switchyard.trackers import selectors, services
 from switchyard.trackers.models import (
     LocalPriority,
@@ -440,27 +439,3 @@ class SentryIssuesCreateTicketsApi(APIView):
             {"queued": result.queued, "already_linked": result.already_linked},
             status=status.HTTP_202_ACCEPTED,
         )
-
-
-# -- a product across systems ------------------------------------------------------------------
-
-
-class ProductOverviewSerializer(serializers.Serializer):
-    product = ProductBriefSerializer()
-    sentry_projects = SentryProjectSerializer(many=True)
-    tracker_projects = TrackerProjectSerializer(many=True)
-    tickets_created_this_week = TicketBriefSerializer(many=True)
-    tickets_auto_created_this_week = serializers.IntegerField(
-        help_text="Tickets automation rules created this week."
-    )
-
-
-class ProductOverviewApi(APIView):
-    """A product and its sub-products across Sentry and the trackers."""
-
-    permission_classes = [IsOrgStaff]
-
-    @extend_schema(responses=ProductOverviewSerializer)
-    def get(self, request, pk):
-        product = get_object_or_404(product_list(organization=request.user.organization), pk=pk)
-        return Response(ProductOverviewSerializer(selectors.product_overview(product=product)).data)

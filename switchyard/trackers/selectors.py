@@ -9,9 +9,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
-from switchyard.monitoring.selectors import sentry_project_list
-from switchyard.products.models import Product
-from switchyard.products.selectors import product_subtree
 from switchyard.trackers.models import CLOSED_CATEGORIES, Ticket, TicketLink, TrackerProject
 
 OPEN_TICKETS = Q(tickets__is_deleted=False) & ~Q(tickets__status_category__in=CLOSED_CATEGORIES)
@@ -43,34 +40,6 @@ def links_of_source(*, source) -> QuerySet[TicketLink]:
     return TicketLink.objects.filter(
         source_type=ContentType.objects.get_for_model(source), source_id=source.pk
     ).select_related("ticket", "tracker_project", "source_type")
-
-
-def product_overview(*, product: Product) -> dict:
-    """A product across systems: Sentry projects with unresolved issues, tracker projects with open
-    tickets, tickets created this week and how many of them automation rules created, for the
-    product and its sub-products."""
-    subtree = product_subtree(product=product)
-    sentry_projects = sentry_project_list(organization=product.organization).filter(
-        product__in=subtree
-    )
-    tracker_projects = tracker_project_list(organization=product.organization).filter(
-        product__in=subtree
-    )
-    week_ago = timezone.now() - timedelta(days=7)
-    new_tickets = ticket_list(organization=product.organization).filter(
-        tracker_project__product__in=subtree, remote_created_at__gte=week_ago
-    )
-    return {
-        "product": product,
-        "sentry_projects": sentry_projects.order_by("slug"),
-        "tracker_projects": tracker_projects.order_by("key"),
-        "tickets_created_this_week": new_tickets.order_by("-remote_created_at"),
-        "tickets_auto_created_this_week": TicketLink.objects.filter(
-            tracker_project__product__in=subtree,
-            created_via=TicketLink.CreatedVia.RULE,
-            created_at__gte=week_ago,
-        ).count(),
-    }
 
 
 def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:

@@ -161,10 +161,21 @@ def tracker_pull(connection: Connection, recorder: RunRecorder) -> None:
     recorder.advance("tickets", max(newest_per_batch, default=None))
     recorder.add_scope("tickets")
     if recorder.full:
-        gone = Ticket.objects.filter(connection=connection, is_deleted=False).exclude(
-            external_id__in=seen
+        gone = list(
+            Ticket.objects.filter(connection=connection, is_deleted=False)
+            .exclude(external_id__in=seen)
+            .values_list("external_id", flat=True)
         )
-        recorder.count(deleted=gone.update(is_deleted=True))
+        with transaction.atomic():
+            Ticket.objects.filter(connection=connection, external_id__in=gone).update(
+                is_deleted=True
+            )
+            if gone:
+                events.publish(
+                    TicketsChanged(connection_id=connection.pk, external_ids=tuple(gone)),
+                    organization_id=connection.organization_id,
+                )
+        recorder.count(deleted=len(gone))
 
 
 def _project_index(connection: Connection) -> dict[str, TrackerProject]:
@@ -183,6 +194,15 @@ class TicketCreatedRemotely:
     """A ticket Switchyard did not make appeared in a tracker."""
 
     ticket_id: int
+
+
+@dataclass(frozen=True)
+class TicketsChanged:
+    """Tickets came in new or changed (a pull's stored batch, a webhook), or a full pull found them
+    gone."""
+
+    connection_id: int
+    external_ids: tuple[str, ...]
 
 
 def store_tickets(
@@ -237,6 +257,14 @@ def store_tickets(
     counts = upsert.write()
     if recorder is not None:
         recorder.count_upsert(Ticket, counts, failed=len(page) - len(known))
+    if upsert.written:
+        events.publish(
+            TicketsChanged(
+                connection_id=connection.pk,
+                external_ids=tuple(row.external_id for row in upsert.written),
+            ),
+            organization_id=connection.organization_id,
+        )
     new = [row.external_id for row in rows if row.external_id not in before]
     if new and announce_new:
         for ticket_id in Ticket.objects.filter(

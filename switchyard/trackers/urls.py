@@ -18,7 +18,6 @@ urlpatterns = [
         ProductMappingApi.as_view(mappable_key=TRACKER_PROJECTS.key),
         name="product-tracker-projects",
     ),
-    path("products/<int:pk>/overview/", api.ProductOverviewApi.as_view(), name="product-overview"),
     path(
         "sentry/issues/create-tickets/",
         api.SentryIssuesCreateTicketsApi.as_view(),

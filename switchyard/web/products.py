@@ -6,11 +6,12 @@ from collections import Counter
 
 from django.shortcuts import get_object_or_404, render
 
+from switchyard.insights.product_figures import product_overview, product_sentry_stats
 from switchyard.monitoring.models import IssueLevel
-from switchyard.monitoring.selectors import product_sentry_stats, product_unresolved_counts
+from switchyard.monitoring.selectors import product_unresolved_counts
 from switchyard.products.selectors import product_list, product_subtree, product_tree
 from switchyard.support.selectors import issues_of_products, product_open_issue_counts
-from switchyard.trackers.selectors import product_overview, product_ticket_counts
+from switchyard.trackers.selectors import product_ticket_counts
 from switchyard.web.access import staff_only
 from switchyard.web.paging import page_of
 

@@ -1,0 +1,132 @@
+"""Daily figures per organization, product and source, and the per-item record they are kept from.
+
+``product_key`` is a product's id, or 0 for items mapped to no product. It is a plain integer (not
+a foreign key) so that one unique key covers "no product" too and rollups can be incremented with
+one ``INSERT ... ON CONFLICT`` per key.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from switchyard.accounts.models import Organization
+
+
+class Source(models.TextChoices):
+    SENTRY = "sentry", "Sentry issues"
+    TICKET = "ticket", "Tickets"
+    CUSTOMER = "customer", "Customer issues"
+
+
+class Kind(models.TextChoices):
+    NEW = "new", "New"
+    RESOLVED = "resolved", "Resolved"
+    REOPENED = "reopened", "Reopened"
+    EVENTS = "events", "Events seen"
+    TICKET_MANUAL = "ticket_manual", "Ticket made from a Sentry issue by hand"
+    TICKET_BULK = "ticket_bulk", "Ticket made from Sentry issues in bulk"
+    TICKET_RULE = "ticket_rule", "Ticket made from a Sentry issue by a rule"
+
+
+class TrackedItem(models.Model):
+    """What insights last counted for one source item (a Sentry issue, a ticket, a customer issue)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    item_id = models.PositiveBigIntegerField()
+    product_key = models.PositiveBigIntegerField(default=0)
+    bucket = models.CharField(max_length=16, help_text="Level (Sentry) or priority.")
+    is_open = models.BooleanField()
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    events = models.BigIntegerField(default=0)
+    users = models.BigIntegerField(default=0)
+    assignee = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "item_id"], name="tracked_item_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "product_key", "source", "is_open", "bucket", "opened_at"],
+                name="tracked_item_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.item_id}"
+
+
+class Transition(models.Model):
+    """One counted change of an item, on a day; rollups are the sum of these."""
+
+    item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="transitions")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    product_key = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    bucket = models.CharField(max_length=16)
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.BigIntegerField(default=1, help_text="1, or the events seen.")
+    seconds = models.BigIntegerField(null=True, blank=True, help_text="Time to resolve or close.")
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "day"], name="transition_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source} {self.item_id} {self.day}"
+
+
+class DailyRollup(models.Model):
+    """An organization's figures of one source, product and level/priority on one day."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    product_key = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    bucket = models.CharField(max_length=16)
+    day = models.DateField()
+    new = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    open_change = models.IntegerField(
+        default=0, help_text="Opened minus closed; open at the end of a day sums it up to the day."
+    )
+    events = models.BigIntegerField(default=0)
+    tickets_manual = models.IntegerField(default=0)
+    tickets_bulk = models.IntegerField(default=0)
+    tickets_rule = models.IntegerField(default=0)
+    resolve_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "product_key", "source", "bucket", "day"],
+                name="daily_rollup_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="rollup_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.product_key} {self.bucket} {self.day}"
+
+
+class HealthSnapshot(models.Model):
+    """A product's health score as recorded once on a day (at the day's first scheduler tick)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.CASCADE, related_name="health_snapshots"
+    )
+    day = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    parts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["product", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "day"], name="health_snapshot_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.day}: {self.score}"

@@ -1,0 +1,288 @@
+"""Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
+
+Series read the daily rollups; workload and resolution times read insights' per-item records and
+the links between tickets and Sentry issues. Every read takes the organization explicitly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median, quantiles
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+
+from switchyard.automation.models import AutomationRule, RuleMatch
+from switchyard.insights.models import DailyRollup, HealthSnapshot, Source, TrackedItem
+from switchyard.monitoring.models import SentryIssue
+from switchyard.products.models import Product
+from switchyard.products.selectors import product_subtree
+from switchyard.trackers.models import TicketLink
+
+SERIES_COUNTERS = [
+    "new",
+    "resolved",
+    "reopened",
+    "events",
+    "tickets_manual",
+    "tickets_bulk",
+    "tickets_rule",
+    "resolve_seconds",
+]
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date
+    interval: str  # "day" or "week"
+
+    def period(self, day: date) -> date:
+        return day - timedelta(days=day.weekday()) if self.interval == "week" else day
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The window as [start, end) moments (UTC days), for indexed comparisons."""
+        return (
+            datetime.combine(self.start, time.min, tzinfo=UTC),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC),
+        )
+
+    def periods(self) -> list[date]:
+        step = timedelta(days=7 if self.interval == "week" else 1)
+        first, out = self.period(self.start), []
+        while first <= self.end:
+            out.append(first)
+            first += step
+        return out
+
+
+def subtree_keys(product: Product) -> list[int]:
+    return list(product_subtree(product=product).values_list("pk", flat=True))
+
+
+def series(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
+    """Per period and source: new, resolved, reopened, events, tickets made from Sentry issues,
+    mean time to resolve and the open backlog at the period's end. Every period is present."""
+    rollups = DailyRollup.objects.filter(organization=organization)
+    if product_keys is not None:
+        rollups = rollups.filter(product_key__in=product_keys)
+    opening = dict(
+        rollups.filter(day__lt=window.start)
+        .values_list("source")
+        .annotate(n=Sum("open_change"))
+        .order_by()
+    )
+    sums: dict[tuple, dict] = defaultdict(
+        lambda: dict.fromkeys(SERIES_COUNTERS + ["open_change"], 0)
+    )
+    for row in (
+        rollups.filter(day__gte=window.start, day__lte=window.end)
+        .values("day", "source")
+        .annotate(**{c: Sum(c) for c in SERIES_COUNTERS + ["open_change"]})
+        .order_by()
+    ):
+        bucket = sums[(window.period(row["day"]), row["source"])]
+        for counter in SERIES_COUNTERS + ["open_change"]:
+            bucket[counter] += row[counter]
+    rows = []
+    for source in Source.values:
+        backlog = opening.get(source, 0)
+        for period in window.periods():
+            figures = sums[(period, source)]
+            backlog += figures.pop("open_change")
+            seconds = figures.pop("resolve_seconds")
+            rows.append(
+                {
+                    "period": period,
+                    "source": source,
+                    **figures,
+                    "mean_hours_to_resolve": round(seconds / figures["resolved"] / 3600, 1)
+                    if figures["resolved"]
+                    else None,
+                    "open_at_end": backlog,
+                }
+            )
+    return rows
+
+
+def open_by_bucket(*, organization, product_keys: list[int] | None = None) -> list[dict]:
+    """Open items now per source and level/priority (the rollups' running sum)."""
+    rollups = DailyRollup.objects.filter(organization=organization)
+    if product_keys is not None:
+        rollups = rollups.filter(product_key__in=product_keys)
+    return [
+        {"source": source, "bucket": bucket, "open": n}
+        for source, bucket, n in rollups.values_list("source", "bucket")
+        .annotate(n=Sum("open_change"))
+        .order_by("source", "bucket")
+        if n
+    ]
+
+
+def movers(*, organization, products: list[Product], today: date, limit: int = 5) -> list[dict]:
+    """Products whose open backlog changed most over the last 7 days (by their own items)."""
+    week = DailyRollup.objects.filter(
+        organization=organization, day__gt=today - timedelta(days=7), day__lte=today
+    )
+    change = dict(week.values_list("product_key").annotate(n=Sum("open_change")).order_by())
+    names = {p.pk: p.full_path for p in products}
+    ranked = sorted(
+        ((key, n) for key, n in change.items() if n and key in names),
+        key=lambda pair: (-abs(pair[1]), pair[0]),
+    )
+    return [
+        {"product": key, "full_path": names[key], "open_change_7d": n} for key, n in ranked[:limit]
+    ]
+
+
+def _spread(values: list[float]) -> dict:
+    if not values:
+        return {"pairs": 0, "median_hours": None, "p90_hours": None}
+    p90 = quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else values[0]
+    return {
+        "pairs": len(values),
+        "median_hours": round(median(values) / 3600, 1),
+        "p90_hours": round(p90 / 3600, 1),
+    }
+
+
+def resolution_times(*, organization, window: Window, product_keys=None) -> list[dict]:
+    """For tickets made from Sentry issues in the window: hours from the issue's first seen to the
+    ticket's creation, to its close and to the issue's resolution; median and p90 per product and
+    per team (the product's owning team)."""
+    start, end = window.bounds()
+    links = TicketLink.objects.filter(
+        tracker_project__connection__organization=organization,
+        source_type=ContentType.objects.get_for_model(SentryIssue),
+        ticket__isnull=False,
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+    if product_keys is not None:
+        links = links.filter(tracker_project__product_id__in=product_keys)
+    pairs = list(links.values_list("ticket_id", "source_id"))
+    items = {}
+    for source, ids in [
+        (Source.TICKET, {t for t, _ in pairs}),
+        (Source.SENTRY, {s for _, s in pairs}),
+    ]:
+        for item_id, *facts in TrackedItem.objects.filter(
+            source=source, item_id__in=ids
+        ).values_list("item_id", "product_key", "opened_at", "closed_at"):
+            items[(source, item_id)] = facts
+    teams = dict(
+        Product.objects.filter(organization=organization).values_list("pk", "owning_team__name")
+    )
+    spans: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for ticket_id, issue_id in pairs:
+        ticket = items.get((Source.TICKET, ticket_id))
+        issue = items.get((Source.SENTRY, issue_id))
+        if ticket is None or issue is None:
+            continue
+        product_key, ticket_opened, ticket_closed = ticket
+        _, first_seen, issue_resolved = issue
+        groups = [("product", product_key)]
+        if team := teams.get(product_key):
+            groups.append(("team", team))
+        measures = {"to_ticket": ticket_opened}
+        if ticket_closed:
+            measures["to_ticket_closed"] = ticket_closed
+        if issue_resolved:
+            measures["to_issue_resolved"] = issue_resolved
+        for group in groups:
+            for name, moment in measures.items():
+                spans[group][name].append(max(0.0, (moment - first_seen).total_seconds()))
+    rows = []
+    for (kind, key), measured in sorted(spans.items(), key=lambda pair: str(pair[0])):
+        for name in ["to_ticket", "to_ticket_closed", "to_issue_resolved"]:
+            rows.append(
+                {"group": kind, "key": str(key), "measure": name, **_spread(measured[name])}
+            )
+    return rows
+
+
+def workload(*, organization, window: Window) -> list[dict]:
+    """Tickets and customer issues per team, product and assignee: open now, and closed in the
+    window."""
+    products = {
+        p["pk"]: p
+        for p in Product.objects.filter(organization=organization).values(
+            "pk", "full_path", team=F("owning_team__name")
+        )
+    }
+    rows = (
+        TrackedItem.objects.filter(
+            organization=organization, source__in=[Source.TICKET, Source.CUSTOMER]
+        )
+        .values("product_key", "assignee", "source")
+        .annotate(
+            open=Count("pk", filter=Q(is_open=True)),
+            closed=Count(
+                "pk",
+                filter=Q(
+                    is_open=False,
+                    closed_at__date__gte=window.start,
+                    closed_at__date__lte=window.end,
+                ),
+            ),
+        )
+        .order_by("product_key", "assignee", "source")
+    )
+    return [
+        {
+            "team": (products.get(row["product_key"]) or {}).get("team") or "",
+            "product": row["product_key"] or None,
+            "full_path": (products.get(row["product_key"]) or {}).get("full_path", ""),
+            "assignee": row["assignee"],
+            "source": row["source"],
+            "open": row["open"],
+            "closed": row["closed"],
+        }
+        for row in rows
+        if row["open"] or row["closed"]
+    ]
+
+
+def automation_series(*, organization, window: Window) -> list[dict]:
+    """Per rule and period: matches by outcome."""
+    rules = dict(AutomationRule.objects.filter(organization=organization).values_list("pk", "name"))
+    counts: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for rule_id, day, outcome, n in (
+        RuleMatch.objects.filter(
+            rule_id__in=rules,
+            decided_at__date__gte=window.start,
+            decided_at__date__lte=window.end,
+        )
+        .annotate(day=TruncDate("decided_at"))
+        .values_list("rule_id", "day", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[(rule_id, window.period(day))][outcome] += n
+    outcomes = RuleMatch.Outcome.values
+    return [
+        {
+            "rule": rule_id,
+            "name": name,
+            "period": period,
+            "matches": sum(counts[(rule_id, period)].values()),
+            **{outcome: counts[(rule_id, period)][outcome] for outcome in outcomes},
+        }
+        for rule_id, name in sorted(rules.items())
+        for period in window.periods()
+    ]
+
+
+def health_history(*, product: Product, window: Window) -> list[dict]:
+    """The product's score as recorded on each day of the window (days not recorded are absent)."""
+    return [
+        {"day": day, "score": score}
+        for day, score in HealthSnapshot.objects.filter(
+            product=product, day__gte=window.start, day__lte=window.end
+        )
+        .order_by("day")
+        .values_list("day", "score")
+    ]

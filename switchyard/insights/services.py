@@ -1,0 +1,246 @@
+"""Every write of insights: items observed, tickets made from Sentry issues, rebuilds.
+
+An observation compares what a source row says now with what insights last counted for it
+(``TrackedItem``) and records the difference as transitions, added to the daily rollups in the
+same transaction. Whatever event announced the change, the answer is read from the source rows,
+so a repeated or late event changes nothing, and a rebuild finds what no event announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from itertools import islice
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from switchyard.accounts.models import Organization
+from switchyard.insights import rollups
+from switchyard.insights.facts import Fact, all_ids, facts
+from switchyard.insights.health import health_scores
+from switchyard.insights.models import HealthSnapshot, Kind, Source, TrackedItem, Transition
+from switchyard.monitoring.models import SentryIssue
+from switchyard.products.models import Product
+from switchyard.support.models import CustomerIssue
+from switchyard.trackers.models import Ticket, TicketLink
+
+CHUNK = 1000
+FOLLOWED = ["product_key", "bucket", "is_open", "closed_at", "events", "users", "assignee"]
+TICKET_KIND = {
+    TicketLink.CreatedVia.MANUAL: Kind.TICKET_MANUAL,
+    TicketLink.CreatedVia.BULK: Kind.TICKET_BULK,
+    TicketLink.CreatedVia.RULE: Kind.TICKET_RULE,
+}
+
+
+def day_of(moment: datetime) -> date:
+    """Days are UTC days."""
+    return moment.astimezone(UTC).date()
+
+
+def _transition(item: TrackedItem, kind: str, at: datetime, **extra) -> Transition:
+    return Transition(
+        item=item,
+        organization_id=item.organization_id,
+        product_key=item.product_key,
+        source=item.source,
+        bucket=item.bucket,
+        day=day_of(at),
+        kind=kind,
+        **extra,
+    )
+
+
+def _resolution(item: TrackedItem, at: datetime) -> Transition:
+    seconds = max(0, int((at - item.opened_at).total_seconds()))
+    return _transition(item, Kind.RESOLVED, at, seconds=seconds)
+
+
+def _first_sight(items: list[TrackedItem], now: datetime) -> list[Transition]:
+    """Items seen for the first time, created in one statement: new, resolved if closed, events."""
+    TrackedItem.objects.bulk_create(items)
+    added = []
+    for item in items:
+        added.append(_transition(item, Kind.NEW, item.opened_at))
+        if not item.is_open:
+            added.append(_resolution(item, item.closed_at))
+        if item.events:
+            added.append(_transition(item, Kind.EVENTS, now, amount=item.events))
+    return added
+
+
+def _new_item(source: str, item_id: int, fact: Fact, now: datetime) -> TrackedItem:
+    return TrackedItem(
+        organization_id=fact.organization_id,
+        source=source,
+        item_id=item_id,
+        product_key=fact.product_key,
+        bucket=fact.bucket,
+        is_open=fact.is_open,
+        opened_at=fact.opened_at,
+        closed_at=None if fact.is_open else (fact.closed_at or now),
+        events=fact.events,
+        users=fact.users,
+        assignee=fact.assignee,
+    )
+
+
+def _follow(item: TrackedItem, fact: Fact, now: datetime, moved: list[Transition]):
+    """Transitions from what ``item`` counted to ``fact``; a move re-files the item's history."""
+    added = []
+    if (item.product_key, item.bucket) != (fact.product_key, fact.bucket):
+        history = list(item.transitions.all())
+        rollups.apply(history, -1)
+        item.product_key, item.bucket = fact.product_key, fact.bucket
+        item.transitions.update(product_key=fact.product_key, bucket=fact.bucket)
+        for t in history:
+            t.product_key, t.bucket = fact.product_key, fact.bucket
+        moved += history
+    if item.is_open and not fact.is_open:
+        item.closed_at = fact.closed_at or now
+        added.append(_resolution(item, item.closed_at))
+    elif fact.is_open and not item.is_open:
+        item.closed_at = None
+        added.append(_transition(item, Kind.REOPENED, now))
+    if fact.events > item.events:
+        added.append(_transition(item, Kind.EVENTS, now, amount=fact.events - item.events))
+    item.is_open = fact.is_open
+    item.events, item.users, item.assignee = fact.events, fact.users, fact.assignee
+    return added
+
+
+def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Count what changed in these items since they were last observed; returns transitions."""
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    now = now or timezone.now()
+    found = facts(source, ids)
+    with transaction.atomic():
+        items = {
+            item.item_id: item
+            for item in TrackedItem.objects.select_for_update()
+            .filter(source=source, item_id__in=ids)
+            .order_by("item_id")
+        }
+        added: list[Transition] = []
+        moved: list[Transition] = []
+        gone = [item for item_id, item in items.items() if item_id not in found]
+        withdrawn = list(Transition.objects.filter(item__in=gone))
+        changed = []
+        for item_id, fact in found.items():
+            if item := items.get(item_id):
+                before = [getattr(item, name) for name in FOLLOWED]
+                added += _follow(item, fact, now, moved)
+                if [getattr(item, name) for name in FOLLOWED] != before:
+                    changed.append(item)
+        TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
+        unseen = [
+            _new_item(source, item_id, fact, now)
+            for item_id, fact in found.items()
+            if item_id not in items
+        ]
+        added += _first_sight(unseen, now)
+        Transition.objects.bulk_create(added)
+        rollups.apply(withdrawn, -1)
+        TrackedItem.objects.filter(pk__in=[item.pk for item in gone]).delete()
+        rollups.apply(added + moved, 1)
+    return len(added) + len(withdrawn)
+
+
+def link_observe(*, link_id: int) -> bool:
+    """A link's ticket exists: count it as made from a Sentry issue (by hand, in bulk, by rule)."""
+    link = TicketLink.objects.filter(pk=link_id, ticket__isnull=False).first()
+    if link is None:
+        return False
+    items_observe(source=Source.TICKET, ids=[link.ticket_id])
+    if link.source_type_id == ContentType.objects.get_for_model(CustomerIssue).pk:
+        items_observe(source=Source.CUSTOMER, ids=[link.source_id])
+        return False
+    kind = TICKET_KIND.get(link.created_via)
+    if kind is None or link.source_type_id != ContentType.objects.get_for_model(SentryIssue).pk:
+        return False
+    with transaction.atomic():
+        item = (
+            TrackedItem.objects.select_for_update()
+            .filter(source=Source.TICKET, item_id=link.ticket_id)
+            .first()
+        )
+        if item is None or item.transitions.filter(kind__in=TICKET_KIND.values()).exists():
+            return False
+        made = _transition(item, kind, link.created_at)
+        made.save()
+        rollups.apply([made], 1)
+    return True
+
+
+def mapping_changed(*, mappable: str, ids: Iterable[int]) -> int:
+    """Projects mapped to another product: their items' history moves with them."""
+    ids = list(ids)
+    if mappable == "sentry-projects":
+        items = {Source.SENTRY: SentryIssue.objects.filter(project_id__in=ids)}
+    elif mappable == "tracker-projects":
+        items = {
+            Source.TICKET: Ticket.objects.filter(tracker_project_id__in=ids),
+            Source.CUSTOMER: TicketLink.objects.filter(
+                tracker_project_id__in=ids,
+                source_type=ContentType.objects.get_for_model(CustomerIssue),
+            ).values_list("source_id", flat=True),
+        }
+    else:
+        return 0
+    total = 0
+    for source, queryset in items.items():
+        if source != Source.CUSTOMER:
+            queryset = queryset.values_list("pk", flat=True)
+        for chunk in _chunks(queryset.order_by().iterator(chunk_size=CHUNK)):
+            total += items_observe(source=source, ids=chunk)
+    return total
+
+
+def insights_rebuild(*, since: date | None = None) -> dict:
+    """Observe every source row (and every counted item gone since), then recompute the rollups
+    from ``since`` on from the transitions."""
+    observed = 0
+    for source in Source.values:
+        tracked = set(TrackedItem.objects.filter(source=source).values_list("item_id", flat=True))
+        for chunk in _chunks(all_ids(source).iterator(chunk_size=CHUNK)):
+            tracked.difference_update(chunk)
+            observed += items_observe(source=source, ids=chunk)
+        for chunk in _chunks(iter(sorted(tracked))):
+            observed += items_observe(source=source, ids=chunk)
+    with transaction.atomic():
+        rows = rollups.recompute(since=since)
+    return {"transitions": observed, "rollups": rows}
+
+
+def _chunks(ids) -> Iterable[list[int]]:
+    while chunk := list(islice(ids, CHUNK)):
+        yield chunk
+
+
+def health_record(*, today: date | None = None) -> int:
+    """Record today's health score of every product of every organization not yet recorded
+    today; returns how many were recorded."""
+    today = today or day_of(timezone.now())
+    done = HealthSnapshot.objects.filter(day=today).values("organization_id")
+    recorded = 0
+    for organization in (
+        Organization.objects.filter(products__isnull=False).exclude(pk__in=done).distinct()
+    ):
+        products = list(Product.objects.filter(organization=organization))
+        scores = health_scores(organization=organization, products=products)
+        snapshots = [
+            HealthSnapshot(
+                organization=organization,
+                product=product,
+                day=today,
+                score=scores[product.pk]["score"],
+                parts=scores[product.pk]["parts"],
+            )
+            for product in products
+        ]
+        recorded += len(HealthSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True))
+    return recorded

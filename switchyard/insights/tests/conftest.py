@@ -1,0 +1,1 @@
+from switchyard.automation.tests.conftest import fake_sentry  # noqa: F401

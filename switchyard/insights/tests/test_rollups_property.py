@@ -1,0 +1,121 @@
+"""Any sequence of creates, resolves, reopens, moves and deletions: the rollups kept up as each
+change happens equal those a rebuild recomputes, and their open counts equal the live rows'."""
+
+from collections import Counter
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from switchyard.insights.facts import facts
+from switchyard.insights.models import DailyRollup, Source
+from switchyard.insights.services import insights_rebuild
+from switchyard.insights.tests.world import LEVELS, PRIORITIES, World, rollup_snapshot
+from switchyard.monitoring.models import SentryIssue
+from switchyard.support.models import CustomerIssue
+from switchyard.trackers.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+index = st.integers(min_value=0, max_value=50)
+operation = st.one_of(
+    st.tuples(st.just("sentry_new"), st.integers(0, 1), st.sampled_from(LEVELS)),
+    st.tuples(
+        st.just("sentry_status"), index, st.sampled_from(["resolved", "unresolved", "ignored"])
+    ),
+    st.tuples(st.just("sentry_events"), index, st.integers(0, 500)),
+    st.tuples(st.just("sentry_level"), index, st.sampled_from(LEVELS)),
+    st.tuples(st.just("sentry_delete"), index, st.booleans()),
+    st.tuples(st.just("ticket_new"), st.integers(0, 1), st.sampled_from(PRIORITIES)),
+    st.tuples(st.just("ticket_move"), index, st.sampled_from(["todo", "done", "canceled"])),
+    st.tuples(st.just("ticket_delete"), index, st.booleans()),
+    st.tuples(st.just("customer_new"), index, st.sampled_from(PRIORITIES)),
+    st.tuples(st.just("customer_status"), index, st.sampled_from(["open", "resolved", "closed"])),
+    st.tuples(st.just("customer_delete"), index, st.just(None)),
+    st.tuples(st.just("map_sentry"), st.integers(0, 1), st.sampled_from([0, 1, None])),
+    st.tuples(st.just("map_tracker"), st.integers(0, 1), st.sampled_from([0, 1, None])),
+)
+steps = st.lists(st.tuples(operation, st.integers(0, 40)), max_size=40)
+
+
+def _pick(ids: list[int], n: int) -> int | None:
+    return ids[n % len(ids)] if ids else None
+
+
+def run(world: World, ops) -> None:
+    sentry, tickets, customers = [], [], []
+    for (name, a, b), hours in ops:
+        world.tick(hours)
+        if name == "sentry_new":
+            sentry.append(world.sentry_issue(a, b).pk)
+        elif name == "ticket_new":
+            tickets.append(world.ticket(a, b).pk)
+        elif name == "customer_new":
+            customers.append(world.customer_issue(b).pk)
+        elif name == "map_sentry":
+            world.map_sentry_project(a, b)
+        elif name == "map_tracker":
+            world.map_tracker_project(a, b)
+        elif name.startswith("sentry") and (pk := _pick(sentry, a)):
+            if name == "sentry_status":
+                world.sentry_set(pk, status=b)
+            elif name == "sentry_events":
+                count = SentryIssue.objects.get(pk=pk).event_count
+                world.sentry_set(pk, event_count=count + b)
+            elif name == "sentry_level":
+                world.sentry_set(pk, level=b)
+            else:
+                world.sentry_set(pk, is_deleted=b)
+        elif name.startswith("ticket") and (pk := _pick(tickets, a)):
+            if name == "ticket_move":
+                world.ticket_set(pk, b)
+            else:
+                Ticket.objects.filter(pk=pk).update(is_deleted=b)
+                world.observe(Source.TICKET, [pk])
+        elif name.startswith("customer") and (pk := _pick(customers, a)):
+            if name == "customer_status":
+                world.customer_set(pk, b)
+            else:
+                CustomerIssue.objects.filter(pk=pk).delete()
+                customers.remove(pk)
+                world.observe(Source.CUSTOMER, [pk])
+
+
+def open_from_rollups(organization) -> Counter:
+    totals = Counter()
+    for product, source, bucket, change in DailyRollup.objects.filter(
+        organization=organization
+    ).values_list("product_key", "source", "bucket", "open_change"):
+        totals[(product, source, bucket)] += change
+    return +totals
+
+
+def open_from_sources() -> Counter:
+    live = {
+        Source.SENTRY: SentryIssue.objects.values_list("pk", flat=True),
+        Source.TICKET: Ticket.objects.values_list("pk", flat=True),
+        Source.CUSTOMER: CustomerIssue.objects.values_list("pk", flat=True),
+    }
+    totals = Counter()
+    for source, ids in live.items():
+        for fact in facts(source, list(ids)).values():
+            totals[(fact.product_key, source, fact.bucket)] += fact.is_open
+    return +totals
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=steps)
+def test_incremental_rollups_equal_rebuilt_ones(ops):
+    with transaction.atomic():
+        world = World()
+        run(world, ops)
+        incremental = rollup_snapshot(world.organization)
+        assert open_from_rollups(world.organization) == open_from_sources()
+        insights_rebuild()
+        assert rollup_snapshot(world.organization) == incremental
+        transaction.set_rollback(True)
