@@ -18,7 +18,7 @@ def employee_client(client):
 
 @override_settings(DEMO=True)
 def test_the_demo_says_it_runs_against_fake_remotes_and_how_to_connect_real_ones(employee_client):
-    html = employee_client.get("/").content.decode()
+    html = employee_client.get("/", follow=True).content.decode()
     assert BANNER in html
     assert "local fake servers" in html
     assert "DEMO=false" in html
@@ -26,7 +26,7 @@ def test_the_demo_says_it_runs_against_fake_remotes_and_how_to_connect_real_ones
 
 @override_settings(DEMO=False)
 def test_outside_the_demo_there_is_no_banner(employee_client):
-    html = employee_client.get("/").content.decode()
+    html = employee_client.get("/", follow=True).content.decode()
     assert BANNER not in html
     assert "platform superuser" not in html
 
@@ -34,6 +34,6 @@ def test_outside_the_demo_there_is_no_banner(employee_client):
 def test_a_platform_superuser_is_shown_as_such(client):
     call_command("seed_demo")
     client.login(username="root", password="demo-root-pass")
-    html = client.get("/").content.decode()
+    html = client.get("/", follow=True).content.decode()
     assert "a <strong>platform superuser</strong>" in html
     assert "signed in as a customer" not in html
