@@ -188,12 +188,13 @@ def mounted_transport(base_url: str) -> httpx.BaseTransport | None:
     return _mounted.get(base_url.rstrip("/"))
 
 
-def client_context(base_url: str) -> tuple[float | None, httpx.BaseTransport | None]:
-    """What shapes a client built now beside its settings: the fail-fast timeout, a mounted transport.
+def client_context(base_url: str) -> tuple[float | None, httpx.BaseTransport | None, bool]:
+    """What shapes a client built now beside its settings: the fail-fast timeout, a mounted
+    transport, whether private addresses may be reached.
 
     Code that keeps clients for reuse keys them by it.
     """
-    return _fail_fast.get(), mounted_transport(base_url)
+    return _fail_fast.get(), mounted_transport(base_url), private_remotes_allowed()
 
 
 @functools.cache

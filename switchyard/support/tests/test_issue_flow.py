@@ -274,7 +274,12 @@ def test_fetch_reads_only_the_newest_limit_tickets_from_the_tracker(client_for, 
     ("break_it", "status", "code", "reason"),
     [
         ("unreachable", 503, "remote_unavailable", ""),
-        ("token refused", 502, "remote_failed", "Authentication failed: check the token"),
+        (
+            "token refused",
+            502,
+            "remote_failed",
+            "The token was refused (401): check or replace it.",
+        ),
     ],
 )
 def test_fetch_says_why_when_the_tracker_fails(
