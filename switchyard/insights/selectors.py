@@ -19,7 +19,6 @@ from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.insights.models import DailyRollup, HealthSnapshot, Source, TrackedItem
 from switchyard.monitoring.models import SentryIssue
 from switchyard.products.models import Product
-from switchyard.products.selectors import product_subtree
 from switchyard.trackers.models import TicketLink
 
 SERIES_COUNTERS = [
@@ -57,10 +56,6 @@ class Window:
             out.append(first)
             first += step
         return out
-
-
-def subtree_keys(product: Product) -> list[int]:
-    return list(product_subtree(product=product).values_list("pk", flat=True))
 
 
 def series(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
