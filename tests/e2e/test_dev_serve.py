@@ -8,6 +8,7 @@ demo rule, a ticket in a fake tracker; and stopping it leaves no process and no 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -61,6 +62,13 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -89,6 +97,24 @@ class Serve:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def stop_after_failure(self) -> None:
+        """Stop it if a failed test left it running: politely, so that it stops its children
+        (each in its own process group), then forcibly, with whatever is left below it."""
+        if self.process.poll() is not None:
+            return
+        left = descendants(self.process.pid)
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        for pid in left:
+            if alive(pid) and "dev.py" not in (command := _command(pid)):
+                if "manage.py" in command or "switchyard.fakes" in command:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -125,9 +151,7 @@ def serve(tmp_path: Path, database_url: str) -> Iterator[tuple[Serve, dict[str, 
     try:
         yield running, ports
     finally:
-        if running.process.poll() is None:
-            os.killpg(running.process.pid, signal.SIGKILL)
-            running.process.wait()
+        running.stop_after_failure()
         print(running.output())  # shown when the test fails
 
 
