@@ -70,7 +70,9 @@ def _command(pid: int) -> str:
 
 
 def port_free(port: int) -> bool:
+    """Nothing listens on the port (connections closed moments ago may linger in TIME_WAIT)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -225,5 +227,5 @@ def test_serve_shows_a_living_hub_and_stops_cleanly(serve) -> None:
     assert len(workers) >= 6, running.output()  # 3 fakes, web (and its reloader), worker, scheduler
     os.killpg(running.process.pid, signal.SIGINT)
     assert running.process.wait(timeout=30) == 0, running.output()
-    assert not [pid for pid in workers if alive(pid)]
-    assert all(port_free(port) for port in ports.values())
+    assert not [_command(pid) for pid in workers if alive(pid)]
+    assert [name for name, port in ports.items() if not port_free(port)] == []
