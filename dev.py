@@ -125,6 +125,20 @@ class Children:
         if os.name != "nt":  # what a child left in its group (a reloader's server) goes too
             for child in self.running.values():
                 self._signal(child, signal.SIGKILL)
+            # ... and is gone, its port closed, by the time serve returns.
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and any(
+                self._group_alive(child) for child in self.running.values()
+            ):
+                time.sleep(0.05)
+
+    @staticmethod
+    def _group_alive(child: subprocess.Popen) -> bool:
+        try:
+            os.killpg(child.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
 
     @staticmethod
     def _signal(child: subprocess.Popen, signum: int) -> None:

@@ -14,15 +14,24 @@ from switchyard.support.models import (
 from switchyard.support.services import support_settings_update
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
+class ViewOnly:
+    """Shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ViewOnly, admin.TabularInline):
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields  # the timestamps cannot be form fields at all
 
 
 class CommentInline(ReadOnlyInline):
@@ -37,8 +46,8 @@ class StatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(CustomerIssue)
-class CustomerIssueAdmin(OrganizationScopedAdmin):
-    """Read-only: a status change here would skip the history and the tracker that follow it."""
+class CustomerIssueAdmin(ViewOnly, OrganizationScopedAdmin):
+    """View only: a status change here would skip the history and the tracker that follow it."""
 
     list_display = [
         "issue_number",
@@ -54,15 +63,6 @@ class CustomerIssueAdmin(OrganizationScopedAdmin):
     search_fields = ["issue_number", "title"]
     list_select_related = ["raised_by_customer", "assigned_to"]
     inlines = [StatusChangeInline, CommentInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in CustomerIssue._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SupportSettings)

@@ -8,6 +8,7 @@ demo rule, a ticket in a fake tracker; and stopping it leaves no process and no 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -61,8 +62,17 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return ""
+
+
 def port_free(port: int) -> bool:
+    """Nothing listens on the port (connections closed moments ago may linger in TIME_WAIT)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -89,6 +99,24 @@ class Serve:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def stop_after_failure(self) -> None:
+        """Stop it if a failed test left it running: politely, so that it stops its children
+        (each in its own process group), then forcibly, with whatever is left below it."""
+        if self.process.poll() is not None:
+            return
+        left = descendants(self.process.pid)
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        for pid in left:
+            if alive(pid) and "dev.py" not in (command := _command(pid)):
+                if "manage.py" in command or "switchyard.fakes" in command:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -125,9 +153,7 @@ def serve(tmp_path: Path, database_url: str) -> Iterator[tuple[Serve, dict[str, 
     try:
         yield running, ports
     finally:
-        if running.process.poll() is None:
-            os.killpg(running.process.pid, signal.SIGKILL)
-            running.process.wait()
+        running.stop_after_failure()
         print(running.output())  # shown when the test fails
 
 
@@ -201,5 +227,5 @@ def test_serve_shows_a_living_hub_and_stops_cleanly(serve) -> None:
     assert len(workers) >= 6, running.output()  # 3 fakes, web (and its reloader), worker, scheduler
     os.killpg(running.process.pid, signal.SIGINT)
     assert running.process.wait(timeout=30) == 0, running.output()
-    assert not [pid for pid in workers if alive(pid)]
-    assert all(port_free(port) for port in ports.values())
+    assert not [_command(pid) for pid in workers if alive(pid)]
+    assert [name for name, port in ports.items() if not port_free(port)] == []

@@ -45,9 +45,10 @@ def test_a_customer_issue_shows_its_comments_and_status_history(admin_client, ac
     assert "In progress" in html
     # Read here only: changes go through the web app or the API, which record the history.
     assert admin_client.get("/admin/support/customerissue/add/").status_code == 403
-    admin_client.post(
+    response = admin_client.post(
         f"/admin/support/customerissue/{issue.pk}/change/", {"title": "Edited", "status": "closed"}
     )
+    assert response.status_code == 403
     issue.refresh_from_db()
     assert (issue.title, issue.status) == ("Parcel arrived damaged", IssueStatus.IN_PROGRESS)
 
