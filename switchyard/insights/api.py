@@ -123,6 +123,12 @@ class _Dashboard(APIView):
     renderer_classes = [JSONRenderer, CsvRenderer]
     tables: list[str] = []
 
+    def handle_exception(self, exc):
+        # An error is JSON whatever format the figures were asked in (and as the schema says).
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     def answer(self, request, build) -> Response:
         query = WindowQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

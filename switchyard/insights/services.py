@@ -221,15 +221,22 @@ def _chunks(ids) -> Iterable[list[int]]:
         yield chunk
 
 
+def _organizations_without_health(today: date):
+    done = HealthSnapshot.objects.filter(day=today).values("organization_id")
+    return Organization.objects.filter(products__isnull=False).exclude(pk__in=done).distinct()
+
+
+def health_due() -> bool:
+    """Whether some organization's health for today is yet to be recorded."""
+    return _organizations_without_health(day_of(timezone.now())).exists()
+
+
 def health_record(*, today: date | None = None) -> int:
     """Record today's health score of every product of every organization not yet recorded
     today; returns how many were recorded."""
     today = today or day_of(timezone.now())
-    done = HealthSnapshot.objects.filter(day=today).values("organization_id")
     recorded = 0
-    for organization in (
-        Organization.objects.filter(products__isnull=False).exclude(pk__in=done).distinct()
-    ):
+    for organization in _organizations_without_health(today):
         products = list(Product.objects.filter(organization=organization))
         scores = health_scores(organization=organization, products=products)
         snapshots = [

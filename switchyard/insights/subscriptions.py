@@ -4,6 +4,8 @@ repeated delivery counts nothing twice."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
+
 from switchyard.core import events
 from switchyard.insights import services
 from switchyard.insights.models import Source
@@ -53,9 +55,11 @@ def _mapping(event: MappingChanged) -> None:
 
 
 def _record_health() -> None:
+    """Queue today's health snapshots when they are due, at most once an hour (not every tick)."""
     from switchyard.insights.tasks import record_health_task
 
-    record_health_task.enqueue()
+    if services.health_due() and cache.add("insights.health.queued", True, timeout=3600):
+        record_health_task.enqueue()
 
 
 def register() -> None:
