@@ -9,6 +9,7 @@ page itself); a page that comes back short tells the exact count, and it is used
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -25,7 +26,10 @@ def estimated_count(queryset: QuerySet) -> int:
     if connection.vendor != "postgresql":
         return queryset.count()
     # Only the filtered rows matter: no ordering, joins of select_related or annotations to plan.
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # the filters can match nothing (an empty IN list): no query to plan
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()
