@@ -7,14 +7,12 @@ import logging
 from django.db.models import F
 from django.utils import timezone
 
-from switchyard.core.exceptions import RemoteError, RemoteUnauthorized, remote_reason
+from switchyard.core.exceptions import REASON_LIMIT, RemoteError, RemoteUnauthorized, remote_reason
 from switchyard.sync.models import Connection
 
 logger = logging.getLogger(__name__)
 
 AUTH_FAILURES_BEFORE_DISABLING = 3
-# Stored on runs, outbox entries, links and connections: the remote's words and fields, cut short.
-DESCRIPTION_LIMIT = 600
 
 
 def connection_record_ok(*, connection: Connection) -> None:
@@ -49,4 +47,4 @@ def describe_error(error: Exception) -> str:
     """A readable one-line reason, never a stack trace or a secret."""
     if isinstance(error, RemoteError):
         return remote_reason(error)
-    return f"{type(error).__name__}: {error}"[:DESCRIPTION_LIMIT]
+    return f"{type(error).__name__}: {error}"[:REASON_LIMIT]
