@@ -87,9 +87,15 @@ class Browser:
 
     def submit(self, form_selector: str) -> None:
         """Press the form's submit button and wait for the next page."""
-        old = self.find("html")
+        # A mark on the old window, not a reference to its <html>: while Chromium swaps documents,
+        # asking an old node whether it is stale can fail with "does not belong to the document".
+        self.driver.execute_script("window.leavingPage = true")
         self.find(f"{form_selector} [type=submit], {form_selector} button").click()
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
+        self.wait_until(
+            lambda: self.driver.execute_script(
+                "return window.leavingPage === undefined && document.readyState === 'complete'"
+            )
+        )
 
     @property
     def text(self) -> str:
