@@ -36,10 +36,27 @@ def ticket_link_list(*, organization: Organization) -> QuerySet[TicketLink]:
     ).select_related("ticket", "tracker_project", "source_type")
 
 
-def links_of_source(*, source) -> QuerySet[TicketLink]:
-    return TicketLink.objects.filter(
+def links_of_source(*, source, active: bool | None = None) -> QuerySet[TicketLink]:
+    """The links of one source (a Sentry issue, a customer issue, ...); ``active`` keeps only the
+    live links (True) or only the ended ones (False)."""
+    links = TicketLink.objects.filter(
         source_type=ContentType.objects.get_for_model(source), source_id=source.pk
-    ).select_related("ticket", "tracker_project", "source_type")
+    )
+    if active is not None:
+        links = links.filter(is_active=active)
+    return links.select_related("ticket", "tracker_project__connection", "source_type")
+
+
+def links_of_ticket(
+    *, ticket: Ticket, active: bool | None = None, source_model=None
+) -> QuerySet[TicketLink]:
+    """The links of one ticket; ``source_model`` keeps those whose source is of that model."""
+    links = TicketLink.objects.filter(ticket=ticket)
+    if active is not None:
+        links = links.filter(is_active=active)
+    if source_model is not None:
+        links = links.filter(source_type=ContentType.objects.get_for_model(source_model))
+    return links.select_related("ticket", "tracker_project__connection", "source_type")
 
 
 def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
