@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from switchyard.core import events
-from switchyard.monitoring.services import SentryIssuesStored, SentryIssueStatusChanged
+from switchyard.monitoring.events import SentryIssuesStored, SentryIssueStatusChanged
 from switchyard.support.services import CustomerIssueChanged
 from switchyard.sync.registry import register_periodic
-from switchyard.trackers.services import LinkTicketCreated, LinkTicketFailed
+from switchyard.trackers.events import LinkTicketCreated, LinkTicketFailed
 
 
 def _sentry_issues_stored(event: SentryIssuesStored) -> None:

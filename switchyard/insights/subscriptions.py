@@ -9,17 +9,17 @@ from django.core.cache import cache
 from switchyard.core import events
 from switchyard.insights import services
 from switchyard.insights.models import Source
-from switchyard.monitoring.models import SentryIssue
-from switchyard.monitoring.services import (
+from switchyard.monitoring.events import (
     SentryIssuesDeleted,
     SentryIssuesStored,
     SentryIssueStatusChanged,
 )
+from switchyard.monitoring.models import SentryIssue
 from switchyard.products.mapping import MappingChanged
 from switchyard.support.services import CustomerIssueChanged
 from switchyard.sync.registry import register_periodic
+from switchyard.trackers.events import LinkTicketCreated, TicketsChanged
 from switchyard.trackers.models import Ticket
-from switchyard.trackers.services import LinkTicketCreated, TicketsChanged
 
 
 def _sentry_batch(event: SentryIssuesStored | SentryIssuesDeleted) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -13,15 +12,24 @@ from switchyard.monitoring.connectors.base import (
     CommentEvent,
     IssueEvent,
     RemoteIssue,
+    RemoteProject,
 )
 from switchyard.monitoring.connectors.registry import connector_for
+from switchyard.monitoring.events import (
+    SentryIssueAssigned,
+    SentryIssueCommented,
+    SentryIssuesDeleted,
+    SentryIssuesStored,
+    SentryIssueStatusChanged,
+)
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
 from switchyard.sync.outbox import UNDELIVERED, outbox_add
+from switchyard.sync.pulled import announce_rows, mark_unseen_deleted, upsert_pulled
 from switchyard.sync.registry import VerifiedWebhook
 from switchyard.sync.runs import RunRecorder
-from switchyard.sync.upsert import BatchUpsert, bulk_upsert
+from switchyard.sync.upsert import BatchUpsert
 
 logger = logging.getLogger(__name__)
 
@@ -47,51 +55,6 @@ ADD_COMMENT = "sentry.add_comment"
 ASSIGN = "sentry.assign"
 
 
-@dataclass(frozen=True)
-class SentryIssueStatusChanged:
-    """A Sentry issue's status changed here or in Sentry (``origin_connection_id`` says where)."""
-
-    issue_id: int
-    old_status: str
-    new_status: str
-    origin_connection_id: int | None
-
-
-@dataclass(frozen=True)
-class SentryIssueAssigned:
-    """A Sentry issue's assignee changed in Sentry (``email`` is empty when unassigned)."""
-
-    issue_id: int
-    email: str
-    origin_connection_id: int
-
-
-@dataclass(frozen=True)
-class SentryIssueCommented:
-    """Someone (not this integration) left a note on a Sentry issue."""
-
-    issue_id: int
-    comment_external_id: str
-    text: str
-    origin_connection_id: int
-
-
-@dataclass(frozen=True)
-class SentryIssuesStored:
-    """A batch of issues came in new or changed (a pull's stored batch, a webhook)."""
-
-    connection_id: int
-    external_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SentryIssuesDeleted:
-    """A full pull found these issues gone from Sentry (they are marked deleted)."""
-
-    connection_id: int
-    external_ids: tuple[str, ...]
-
-
 def issue_ordering_key(external_id: str) -> str:
     return f"sentry-issue:{external_id}"
 
@@ -102,15 +65,15 @@ def issue_ordering_key(external_id: str) -> str:
 def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     """Pull projects, then issues seen since the cursor (all of them on a full sync)."""
     connector = connector_for(connection)
-    seen_projects = _pull_projects(connection, connector.iter_projects(), recorder)
+    seen_projects = upsert_pulled(
+        SentryProject,
+        (_project_row(connection, project) for project in connector.iter_projects()),
+        update_fields=PROJECT_FIELDS,
+        recorder=recorder,
+    )
     recorder.add_scope("projects")
     if recorder.full:
-        gone = (
-            SentryProject.objects.filter(connection=connection, is_deleted=False)
-            .exclude(external_id__in=seen_projects)
-            .update(is_deleted=True)
-        )
-        recorder.count(deleted=gone)
+        recorder.count(deleted=len(mark_unseen_deleted(SentryProject, connection, seen_projects)))
 
     project_ids = dict(
         SentryProject.objects.filter(connection=connection).values_list("external_id", "pk")
@@ -127,48 +90,23 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     recorder.advance("issues", max(newest_per_batch, default=None))
     recorder.add_scope("issues")
     if recorder.full:
-        gone = list(
-            SentryIssue.objects.filter(connection=connection, is_deleted=False)
-            .exclude(external_id__in=seen_issues)
-            .values_list("external_id", flat=True)
-        )
         with transaction.atomic():
-            SentryIssue.objects.filter(connection=connection, external_id__in=gone).update(
-                is_deleted=True
-            )
-            if gone:
-                events.publish(
-                    SentryIssuesDeleted(connection_id=connection.pk, external_ids=tuple(gone)),
-                    organization_id=connection.organization_id,
-                )
+            gone = mark_unseen_deleted(SentryIssue, connection, seen_issues)
+            announce_rows(SentryIssuesDeleted, connection, gone)
         recorder.count(deleted=len(gone))
 
 
-def _pull_projects(connection: Connection, projects, recorder: RunRecorder) -> set[str]:
-    seen: set[str] = set()
-    for page in batches(projects, BATCH):
-        rows = [
-            SentryProject(
-                connection=connection,
-                external_id=p.external_id,
-                slug=p.slug,
-                name=p.name,
-                platform=p.platform,
-                status=p.status,
-                sentry_organization=p.organization_slug,
-                is_deleted=False,
-            )
-            for p in page
-        ]
-        counts = bulk_upsert(
-            SentryProject,
-            rows,
-            unique_fields=["connection", "external_id"],
-            update_fields=PROJECT_FIELDS,
-        )
-        recorder.count_upsert(SentryProject, counts)
-        seen.update(p.external_id for p in page)
-    return seen
+def _project_row(connection: Connection, project: RemoteProject) -> SentryProject:
+    return SentryProject(
+        connection=connection,
+        external_id=project.external_id,
+        slug=project.slug,
+        name=project.name,
+        platform=project.platform,
+        status=project.status,
+        sentry_organization=project.organization_slug,
+        is_deleted=False,
+    )
 
 
 def _issue_row(connection: Connection, issue: RemoteIssue, project_pk: int) -> SentryIssue:
@@ -231,14 +169,7 @@ def _store_issues(
     if recorder is not None:
         recorder.count_upsert(SentryIssue, counts, failed=len(page) - len(stored))
     _publish_changes(connection, rows, before)
-    if upsert.written:
-        events.publish(
-            SentryIssuesStored(
-                connection_id=connection.pk,
-                external_ids=tuple(row.external_id for row in upsert.written),
-            ),
-            organization_id=connection.organization_id,
-        )
+    announce_rows(SentryIssuesStored, connection, [row.external_id for row in upsert.written])
     return stored
 
 

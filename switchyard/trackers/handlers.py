@@ -6,12 +6,12 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Now
 
 from switchyard.core import events
-from switchyard.monitoring.models import IssueStatus, SentryIssue
-from switchyard.monitoring.services import (
+from switchyard.monitoring.events import (
     SentryIssueAssigned,
     SentryIssueCommented,
     SentryIssueStatusChanged,
 )
+from switchyard.monitoring.models import IssueStatus, SentryIssue
 from switchyard.products.mapping import Mappable, register_mappable
 from switchyard.sync.registry import KindHandlers, register_kind, register_operation
 from switchyard.trackers import services
