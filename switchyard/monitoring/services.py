@@ -73,7 +73,7 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     )
     recorder.add_scope("projects")
     if recorder.full:
-        recorder.count(deleted=len(mark_unseen_deleted(SentryProject, connection, seen_projects)))
+        mark_unseen_deleted(SentryProject, connection, seen_projects, recorder=recorder)
 
     project_ids = dict(
         SentryProject.objects.filter(connection=connection).values_list("external_id", "pk")
@@ -90,10 +90,9 @@ def sentry_pull(connection: Connection, recorder: RunRecorder) -> None:
     recorder.advance("issues", max(newest_per_batch, default=None))
     recorder.add_scope("issues")
     if recorder.full:
-        with transaction.atomic():
-            gone = mark_unseen_deleted(SentryIssue, connection, seen_issues)
-            announce_rows(SentryIssuesDeleted, connection, gone)
-        recorder.count(deleted=len(gone))
+        mark_unseen_deleted(
+            SentryIssue, connection, seen_issues, recorder=recorder, announce=SentryIssuesDeleted
+        )
 
 
 def _project_row(connection: Connection, project: RemoteProject) -> SentryProject:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import models
+from django.db import models, transaction
 
 from switchyard.core import events
 from switchyard.sync.batches import BATCH, batches
@@ -37,13 +37,22 @@ def upsert_pulled(
 
 
 def mark_unseen_deleted(
-    model: type[models.Model], connection: Connection, seen: Iterable[str]
-) -> list[str]:
-    """Mark the connection's live rows outside ``seen`` deleted; their external ids."""
-    live = model._default_manager.filter(connection=connection, is_deleted=False)
-    gone = list(live.exclude(external_id__in=seen).values_list("external_id", flat=True))
-    live.filter(external_id__in=gone).update(is_deleted=True)
-    return gone
+    model: type[models.Model],
+    connection: Connection,
+    seen: Iterable[str],
+    *,
+    recorder: RunRecorder,
+    announce: type | None = None,
+) -> None:
+    """After a full pull: mark the connection's live rows outside ``seen`` deleted and count them
+    on the run; ``announce`` is the event that names them (``connection_id``, ``external_ids``)."""
+    with transaction.atomic():
+        live = model._default_manager.filter(connection=connection, is_deleted=False)
+        gone = list(live.exclude(external_id__in=seen).values_list("external_id", flat=True))
+        live.filter(external_id__in=gone).update(is_deleted=True)
+        if announce is not None:
+            announce_rows(announce, connection, gone)
+    recorder.count(deleted=len(gone))
 
 
 def announce_rows(event_type: type, connection: Connection, external_ids: Sequence[str]) -> None:

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from switchyard.sync.batches import BATCH, batches, read_ahead
 from switchyard.sync.models import Connection
-from switchyard.sync.pulled import announce_rows, mark_unseen_deleted, upsert_pulled
+from switchyard.sync.pulled import mark_unseen_deleted, upsert_pulled
 from switchyard.sync.runs import RunRecorder
 from switchyard.trackers import mappings
 from switchyard.trackers.connectors.base import (
@@ -39,10 +39,7 @@ def tracker_pull(connection: Connection, recorder: RunRecorder) -> None:
     seen = _pull_tickets(connection, connector, live, recorder)
     recorder.add_scope("tickets")
     if recorder.full:
-        with transaction.atomic():
-            gone = mark_unseen_deleted(Ticket, connection, seen)
-            announce_rows(TicketsChanged, connection, gone)
-        recorder.count(deleted=len(gone))
+        mark_unseen_deleted(Ticket, connection, seen, recorder=recorder, announce=TicketsChanged)
 
 
 def _pull_projects(
@@ -62,7 +59,7 @@ def _pull_projects(
     )
     if recorder.full:
         seen = {remote.external_id for remote in remote_projects}
-        recorder.count(deleted=len(mark_unseen_deleted(TrackerProject, connection, seen)))
+        mark_unseen_deleted(TrackerProject, connection, seen, recorder=recorder)
     return projects
 
 
