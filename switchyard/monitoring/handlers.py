@@ -7,12 +7,7 @@ from switchyard.monitoring import services
 from switchyard.monitoring.connectors.registry import CONNECTORS
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.products.mapping import Mappable, register_mappable
-from switchyard.sync.registry import (
-    ConnectionNeeds,
-    KindHandlers,
-    register_kind,
-    register_operation,
-)
+from switchyard.sync.registry import KindHandlers, register_kind, register_operation
 
 
 def _product_figures() -> dict:
@@ -55,8 +50,7 @@ def register() -> None:
         apply_webhook=services.sentry_apply_webhook,
     )
     for kind, connector in CONNECTORS.items():
-        needs = ConnectionNeeds(connector.required_fields, connector.default_base_url)
-        register_kind(kind, handlers, needs=needs)
+        register_kind(kind, handlers, needs=connector)
     register_operation(services.SET_STATUS, services.deliver_set_status)
     register_operation(services.ADD_COMMENT, services.deliver_comment)
     register_operation(services.ASSIGN, services.deliver_assign)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
@@ -31,10 +31,10 @@ class KindHandlers:
     apply_webhook: Callable[[WebhookDelivery], bool]
 
 
-@dataclass(frozen=True)
-class ConnectionNeeds:
+class ConnectionNeeds(Protocol):
     """What a connection of one kind cannot work without, beyond a name and a base URL, and the
-    base URL it gets when none is given ("" when there is no common one)."""
+    base URL it gets when none is given ("" when there is no common one); a connector class
+    declares both."""
 
     required_fields: tuple[str, ...]
     default_base_url: str

@@ -13,12 +13,7 @@ from switchyard.monitoring.services import (
     SentryIssueStatusChanged,
 )
 from switchyard.products.mapping import Mappable, register_mappable
-from switchyard.sync.registry import (
-    ConnectionNeeds,
-    KindHandlers,
-    register_kind,
-    register_operation,
-)
+from switchyard.sync.registry import KindHandlers, register_kind, register_operation
 from switchyard.trackers import services
 from switchyard.trackers.connectors.registry import CONNECTORS
 from switchyard.trackers.models import (
@@ -115,8 +110,7 @@ def register() -> None:
         apply_webhook=services.tracker_apply_webhook,
     )
     for kind, connector in CONNECTORS.items():
-        needs = ConnectionNeeds(connector.required_fields, connector.default_base_url)
-        register_kind(kind, handlers, needs=needs)
+        register_kind(kind, handlers, needs=connector)
     register_operation(services.CREATE_TICKET, services.deliver_create_ticket)
     register_operation(services.MOVE_TICKET, services.deliver_move_ticket)
     register_operation(services.UPDATE_TICKET, services.deliver_update_ticket)
