@@ -93,6 +93,18 @@ class IssueViewSet(
             selectors.issues_visible_to(user=self.request.user).get(pk=issue.pk)
         ).data
 
+    def _action_result(self, issue, done: str, previous: str) -> Response:
+        """The answer to resolve and reopen, once the tracker had its brief chance to follow."""
+        synced = services.issue_deliver_soon(issue=issue)
+        return Response(
+            {
+                "message": f"Issue {issue.issue_number} {done}",
+                "issue": self._issue_data(issue),
+                "previous_status": previous,
+                "linear_synced": synced,
+            }
+        )
+
     @extend_schema(request=IssueUpdateSerializer, responses=IssueSerializer)
     def partial_update(self, request, *args, **kwargs):
         issue = self.get_object()
@@ -111,30 +123,14 @@ class IssueViewSet(
         previous = services.issue_resolve(
             issue=issue, actor=request.user, **serializer.validated_data
         )
-        synced = services.issue_deliver_soon(issue=issue)
-        return Response(
-            {
-                "message": f"Issue {issue.issue_number} resolved",
-                "issue": self._issue_data(issue),
-                "previous_status": previous,
-                "linear_synced": synced,
-            }
-        )
+        return self._action_result(issue, "resolved", previous)
 
     @extend_schema(request=None, responses=IssueActionResult)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         issue = self.get_object()
         previous = services.issue_reopen(issue=issue, actor=request.user)
-        synced = services.issue_deliver_soon(issue=issue)
-        return Response(
-            {
-                "message": f"Issue {issue.issue_number} reopened",
-                "issue": self._issue_data(issue),
-                "previous_status": previous,
-                "linear_synced": synced,
-            }
-        )
+        return self._action_result(issue, "reopened", previous)
 
     @extend_schema(
         request=AssignSerializer,
