@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from switchyard.monitoring import services
+from switchyard.monitoring.connectors.registry import CONNECTORS
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.products.mapping import Mappable, register_mappable
 from switchyard.sync.registry import KindHandlers, register_kind, register_operation
@@ -42,15 +43,14 @@ SENTRY_PROJECTS = Mappable(
 
 
 def register() -> None:
-    register_kind(
-        "sentry",
-        KindHandlers(
-            pull=services.sentry_pull,
-            test_connection=services.sentry_test_connection,
-            verify_webhook=services.sentry_verify_webhook,
-            apply_webhook=services.sentry_apply_webhook,
-        ),
+    handlers = KindHandlers(
+        pull=services.sentry_pull,
+        test_connection=services.sentry_test_connection,
+        verify_webhook=services.sentry_verify_webhook,
+        apply_webhook=services.sentry_apply_webhook,
     )
+    for kind, connector in CONNECTORS.items():
+        register_kind(kind, handlers, needs=connector)
     register_operation(services.SET_STATUS, services.deliver_set_status)
     register_operation(services.ADD_COMMENT, services.deliver_comment)
     register_operation(services.ASSIGN, services.deliver_assign)

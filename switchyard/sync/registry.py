@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from switchyard.sync.models import Connection, OutboxEntry, WebhookDelivery
@@ -31,13 +31,24 @@ class KindHandlers:
     apply_webhook: Callable[[WebhookDelivery], bool]
 
 
+class ConnectionNeeds(Protocol):
+    """What a connection of one kind cannot work without, beyond a name and a base URL, and the
+    base URL it gets when none is given ("" when there is no common one); a connector class
+    declares both."""
+
+    required_fields: tuple[str, ...]
+    default_base_url: str
+
+
 _kinds: dict[str, KindHandlers] = {}
+_needs: dict[str, ConnectionNeeds] = {}
 _operations: dict[str, Callable[[OutboxEntry], dict[str, Any]]] = {}
 _periodic: list[Callable[[], None]] = []
 
 
-def register_kind(kind: str, handlers: KindHandlers) -> None:
+def register_kind(kind: str, handlers: KindHandlers, *, needs: ConnectionNeeds) -> None:
     _kinds[kind] = handlers
+    _needs[kind] = needs
 
 
 def kind_handlers(kind: str) -> KindHandlers:
@@ -45,6 +56,13 @@ def kind_handlers(kind: str) -> KindHandlers:
         return _kinds[kind]
     except KeyError:
         raise LookupError(f"No sync handlers are registered for {kind!r} connections.") from None
+
+
+def connection_needs(kind: str) -> ConnectionNeeds:
+    try:
+        return _needs[kind]
+    except KeyError:
+        raise LookupError(f"No {kind!r} connections are registered.") from None
 
 
 def register_operation(name: str, deliver: Callable[[OutboxEntry], dict[str, Any]]) -> None:

@@ -11,19 +11,10 @@ from django.utils import timezone
 from switchyard.accounts.models import Organization
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.core.http import address_refusal
-from switchyard.sync.models import Connection, ConnectionKind, SyncRun
+from switchyard.sync.models import Connection, SyncRun
+from switchyard.sync.registry import connection_needs
 from switchyard.sync.scheduler import enqueue_pull
 
-# What each kind of connection cannot work without, beyond a name and a base URL.
-REQUIRED_FIELDS = {
-    ConnectionKind.SENTRY: ("remote_organization", "api_token"),
-    ConnectionKind.JIRA: ("account_email", "api_token"),
-    ConnectionKind.LINEAR: ("api_token",),
-}
-DEFAULT_BASE_URLS = {
-    ConnectionKind.SENTRY: "https://sentry.io",
-    ConnectionKind.LINEAR: "https://api.linear.app/graphql",
-}
 MIN_SYNC_INTERVAL = timedelta(minutes=1)
 
 
@@ -58,7 +49,7 @@ def _validate(
 ) -> None:
     errors = {
         name: [f"This field is required for a {connection.get_kind_display()} connection."]
-        for name in REQUIRED_FIELDS[connection.kind]
+        for name in connection_needs(connection.kind).required_fields
         if not getattr(connection, name)
     }
     if not connection.base_url:
@@ -87,7 +78,7 @@ def connection_create(*, organization: Organization, kind: str, name: str, **fie
     """Add a connection to a remote; it is due for its first sync at once."""
     connection = Connection(organization=organization, kind=kind, name=name, **fields)
     if not connection.base_url:
-        connection.base_url = DEFAULT_BASE_URLS.get(kind, "")
+        connection.base_url = connection_needs(kind).default_base_url
     _validate(connection)
     connection.save()
     return connection

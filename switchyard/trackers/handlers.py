@@ -109,8 +109,8 @@ def register() -> None:
         verify_webhook=services.tracker_verify_webhook,
         apply_webhook=services.tracker_apply_webhook,
     )
-    for kind in CONNECTORS:
-        register_kind(kind, handlers)
+    for kind, connector in CONNECTORS.items():
+        register_kind(kind, handlers, needs=connector)
     register_operation(services.CREATE_TICKET, services.deliver_create_ticket)
     register_operation(services.MOVE_TICKET, services.deliver_move_ticket)
     register_operation(services.UPDATE_TICKET, services.deliver_update_ticket)

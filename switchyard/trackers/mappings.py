@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from switchyard.trackers.connectors.registry import CONNECTORS
 from switchyard.trackers.models import (
-    LocalPriority,
     PriorityMapping,
     StatusCategory,
     StatusMapping,
     TrackerProject,
 )
 
-# Linear's numbers (1 urgent .. 4 low); Jira by priority name.
-DEFAULT_REMOTE_PRIORITIES = {
-    "linear": {
-        LocalPriority.LOW: "4",
-        LocalPriority.MEDIUM: "3",
-        LocalPriority.HIGH: "2",
-        LocalPriority.URGENT: "1",
-    },
-    "jira": {
-        LocalPriority.LOW: "Low",
-        LocalPriority.MEDIUM: "Medium",
-        LocalPriority.HIGH: "High",
-        LocalPriority.URGENT: "Highest",
-    },
-}
 # The status a ticket is moved to, by category, when the project has no preferred one yet.
 DEFAULT_PREFERRED = {
     StatusCategory.TODO: ("To Do", "Todo", "Backlog"),
@@ -36,12 +21,16 @@ DEFAULT_PREFERRED = {
 }
 
 
+def _default_priorities(project: TrackerProject) -> Mapping[str, str]:
+    return CONNECTORS[project.connection.kind].default_priorities
+
+
 def ensure_default_priorities(projects: Iterable[TrackerProject]) -> None:
     """Give new tracker projects the default priority mapping (existing rows are kept)."""
     rows = [
         PriorityMapping(tracker_project=project, priority=priority, remote_priority=remote)
         for project in projects
-        for priority, remote in DEFAULT_REMOTE_PRIORITIES.get(project.connection.kind, {}).items()
+        for priority, remote in _default_priorities(project).items()
     ]
     PriorityMapping.objects.bulk_create(rows, ignore_conflicts=True)
 
@@ -83,7 +72,7 @@ def remote_priority(project: TrackerProject, priority: str) -> str:
     mapping = PriorityMapping.objects.filter(tracker_project=project, priority=priority).first()
     if mapping:
         return mapping.remote_priority
-    return DEFAULT_REMOTE_PRIORITIES.get(project.connection.kind, {}).get(priority, "")
+    return _default_priorities(project).get(priority, "")
 
 
 def local_priority(project: TrackerProject, remote: str) -> str | None:

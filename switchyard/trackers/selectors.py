@@ -47,16 +47,31 @@ def links_of_source(*, source, active: bool | None = None) -> QuerySet[TicketLin
     return links.select_related("ticket", "tracker_project__connection", "source_type")
 
 
-def links_of_ticket(
-    *, ticket: Ticket, active: bool | None = None, source_model=None
+def _narrowed(
+    links: QuerySet[TicketLink], *, active: bool | None, source_model
 ) -> QuerySet[TicketLink]:
-    """The links of one ticket; ``source_model`` keeps those whose source is of that model."""
-    links = TicketLink.objects.filter(ticket=ticket)
     if active is not None:
         links = links.filter(is_active=active)
     if source_model is not None:
         links = links.filter(source_type=ContentType.objects.get_for_model(source_model))
     return links.select_related("ticket", "tracker_project__connection", "source_type")
+
+
+def links_of_ticket(
+    *, ticket: Ticket, active: bool | None = None, source_model=None
+) -> QuerySet[TicketLink]:
+    """The links of one ticket; ``source_model`` keeps those whose source is of that model."""
+    links = TicketLink.objects.filter(ticket=ticket)
+    return _narrowed(links, active=active, source_model=source_model)
+
+
+def links_of_project(
+    *, tracker_project: TrackerProject, active: bool | None = None, source_model=None
+) -> QuerySet[TicketLink]:
+    """The links into one tracker project (a link whose ticket is still being created has none);
+    ``source_model`` keeps those whose source is of that model."""
+    links = TicketLink.objects.filter(tracker_project=tracker_project)
+    return _narrowed(links, active=active, source_model=source_model)
 
 
 def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:

@@ -66,6 +66,10 @@ class MonitoringConnector(Protocol):
 
     kind: str
     label: str
+    # Connection fields it cannot work without (beyond a name and a base URL), and the base URL a
+    # connection gets when none is given.
+    required_fields: tuple[str, ...]
+    default_base_url: str
 
     def whoami(self) -> str: ...
 

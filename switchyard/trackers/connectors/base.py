@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-
-
-class Capability(enum.Enum):
-    CREATE = "create"
-    STATUS_SYNC = "status_sync"
-    ASSIGNEE_SYNC = "assignee_sync"
-    COMMENTS = "comments"
-    WEBHOOKS = "webhooks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +98,15 @@ class TrackerConnector(Protocol):
 
     kind: str
     label: str
-    capabilities: frozenset[Capability]
-
-    def supports(self, capability: Capability) -> bool: ...
+    # Connection fields it cannot work without (beyond a name and a base URL), and the base URL a
+    # connection gets when none is given ("" when there is no common one).
+    required_fields: tuple[str, ...]
+    default_base_url: str
+    # Our priority (low, medium, high, urgent) -> the tracker's, for projects not yet mapped.
+    default_priorities: Mapping[str, str]
+    # The customer-issue REST contract was written for this tracker: its ``linear_*`` fields
+    # describe this tracker's teams and issues.
+    customer_issue_contract: bool
 
     def whoami(self) -> str: ...
 

@@ -64,3 +64,27 @@ def test_an_over_long_delivery_id_is_refused_with_400(
     assert response.json() == {"detail": "The delivery id is longer than 200 characters."}
     assert not WebhookDelivery.objects.filter(connection=tracker.connection).exists()
     assert post(client, tracker.connection, {**headers, name: "x" * 200}, body).status_code == 202
+
+
+def test_deliveries_without_a_delivery_id_are_told_apart_by_their_bodies(
+    client, client_for, admin, tracker, unresolved_issues, django_capture_on_commit_callbacks
+):
+    (name,) = tracker.fresh_delivery_headers()
+    deliveries = []
+    for issue in unresolved_issues[:2]:
+        link = create_ticket(
+            client_for(admin), issue, tracker.project, django_capture_on_commit_callbacks
+        )
+        tracker.close(link.ticket.key)
+        headers, body = tracker.last_change_webhook(link.ticket.key)
+        deliveries.append(({k: v for k, v in headers.items() if k != name}, body))
+
+    answers = [post(client, tracker.connection, headers, body) for headers, body in deliveries]
+
+    assert [answer.status_code for answer in answers] == [202, 202]
+    stored = WebhookDelivery.objects.filter(connection=tracker.connection)
+    assert stored.count() == 2
+    assert all(delivery.delivery_id for delivery in stored)
+    again = post(client, tracker.connection, *deliveries[0])
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert stored.count() == 2

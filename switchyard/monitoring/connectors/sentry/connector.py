@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from switchyard.core.exceptions import RemoteNotFound, WebhookInvalid
+from switchyard.core.webhooks import delivery_id
 from switchyard.monitoring.connectors.base import (
     CommentEvent,
     IssueEvent,
@@ -56,6 +56,8 @@ def _comment(comment: SentryComment) -> RemoteComment:
 class SentryConnector:
     kind = "sentry"
     label = "Sentry"
+    required_fields = ("remote_organization", "api_token")
+    default_base_url = "https://sentry.io"
 
     def __init__(
         self, *, base_url: str, token: str, organization: str, timeout: float = 10.0
@@ -134,9 +136,7 @@ class SentryConnector:
         if not webhooks.timestamp_is_fresh(headers.get(webhooks.TIMESTAMP_HEADER)):
             raise WebhookInvalid("Sentry-Hook-Timestamp is missing or outside the allowed window.")
         resource = headers.get(webhooks.RESOURCE_HEADER) or "unknown"
-        # Sentry sends a Request-ID per delivery; the body hash stands in when it is missing.
-        delivery_id = headers.get(webhooks.REQUEST_ID_HEADER) or hashlib.sha256(body).hexdigest()
-        return delivery_id, resource
+        return delivery_id(headers, webhooks.REQUEST_ID_HEADER, body), resource
 
     def parse_webhook(self, event_type: str, body: bytes) -> IssueEvent | CommentEvent | None:
         try:

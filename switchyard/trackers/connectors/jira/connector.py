@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from switchyard.core.exceptions import RemoteBadResponse, WebhookInvalid
+from switchyard.core.webhooks import delivery_id
 from switchyard.trackers.connectors.base import (
-    Capability,
     NewTicket,
     RemoteComment,
     RemoteStatus,
@@ -43,7 +42,10 @@ def _email(user: JiraUser | None) -> str:
 class JiraConnector:
     kind = "jira"
     label = "Jira Cloud"
-    capabilities = frozenset(Capability)
+    required_fields = ("account_email", "api_token")
+    default_base_url = ""  # every site has its own: https://<site>.atlassian.net
+    default_priorities = {"low": "Low", "medium": "Medium", "high": "High", "urgent": "Highest"}
+    customer_issue_contract = False
 
     def __init__(self, *, base_url: str, email: str, token: str, timeout: float = 10.0) -> None:
         self._settings = (base_url, email, token, timeout)
@@ -59,9 +61,6 @@ class JiraConnector:
         # Built on first use: verifying a webhook needs only the secret and the body.
         base_url, email, token, timeout = self._settings
         return JiraClient(base_url, email=email, api_token=token, timeout=timeout)
-
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
 
     @functools.cached_property
     def me(self) -> JiraUser:
@@ -239,8 +238,7 @@ class JiraConnector:
             event_type = str(json.loads(body).get("webhookEvent", "unknown"))
         except (ValueError, AttributeError):
             event_type = "unknown"
-        delivery_id = headers.get(webhooks.DELIVERY_HEADER) or hashlib.sha256(body).hexdigest()
-        return delivery_id, event_type
+        return delivery_id(headers, webhooks.DELIVERY_HEADER, body), event_type
 
     def parse_webhook(self, event_type: str, body: bytes) -> TicketEvent | None:
         if not (event_type.startswith("jira:issue_") or event_type.startswith("comment_")):

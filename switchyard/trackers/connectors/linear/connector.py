@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from switchyard.core.exceptions import RemoteNotFound, WebhookInvalid, WebhookMalformed
+from switchyard.core.webhooks import delivery_id
 from switchyard.trackers.connectors.base import (
-    Capability,
     NewTicket,
     RemoteComment,
     RemoteStatus,
@@ -47,7 +46,11 @@ def _email(user: LinearUser | None) -> str:
 class LinearConnector:
     kind = "linear"
     label = "Linear"
-    capabilities = frozenset(Capability)
+    required_fields = ("api_token",)
+    default_base_url = "https://api.linear.app/graphql"
+    # Linear's priority numbers: 1 urgent .. 4 low (0 is none).
+    default_priorities = {"low": "4", "medium": "3", "high": "2", "urgent": "1"}
+    customer_issue_contract = True
 
     def __init__(self, *, base_url: str, api_key: str, timeout: float = 10.0) -> None:
         self._settings = (base_url, api_key, timeout)
@@ -61,9 +64,6 @@ class LinearConnector:
         # Built on first use: verifying a webhook needs only the secret and the body.
         base_url, api_key, timeout = self._settings
         return LinearClient(base_url, api_key=api_key, timeout=timeout)
-
-    def supports(self, capability: Capability) -> bool:
-        return capability in self.capabilities
 
     @functools.cached_property
     def me(self) -> LinearUser:
@@ -214,8 +214,8 @@ class LinearConnector:
             raise WebhookMalformed(str(error)) from error
         except webhooks.InvalidWebhook as error:
             raise WebhookInvalid(str(error)) from error
-        delivery_id = headers.get(webhooks.DELIVERY_HEADER) or hashlib.sha256(body).hexdigest()
-        return delivery_id, f"{data.get('type', 'unknown')}.{data.get('action', 'unknown')}"
+        event_type = f"{data.get('type', 'unknown')}.{data.get('action', 'unknown')}"
+        return delivery_id(headers, webhooks.DELIVERY_HEADER, body), event_type
 
     def parse_webhook(self, event_type: str, body: bytes) -> TicketEvent | None:
         try:
