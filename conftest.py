@@ -1,11 +1,21 @@
 """Fixtures shared by every app's tests."""
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 # Fake remotes and a person acting in them, for the tracker and customer-issue suites.
 pytest_plugins = ["switchyard.trackers.tests.fixtures"]
+
+
+def pytest_configure(config):
+    """The static files' directory, which `collectstatic` makes in a deployment, exists (WhiteNoise
+    warns about a missing one)."""
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
