@@ -57,26 +57,13 @@ LARGE_TABLES = ("monitoring_sentryissue", "support_customerissue")
 # -- the child: one database ----------------------------------------------------------------------
 
 
-def fill(issues: int) -> dict[str, Any]:
-    """The organization, its people, products, projects and issues; what the endpoints need."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.utils import timezone
+WORDS = ["TypeError", "KeyError", "PaymentError", "TimeoutError", "ValueError", "checkout"]
 
-    from switchyard.accounts.models import Organization, Role
-    from switchyard.monitoring.models import SentryIssue, SentryProject
+
+def _product_leaves(organization) -> tuple[Any, list]:
+    """A root, 20 areas under it and 9 parts under each area; the root and the parts."""
     from switchyard.products.services import product_create
-    from switchyard.support.models import CustomerIssue
-    from switchyard.sync.services import connection_create
 
-    random.seed(7)
-    organization = Organization.objects.create(name="Bench", slug="bench")
-    employee = get_user_model().objects.create_user(
-        username="employee", password="x", organization=organization, role=Role.EMPLOYEE
-    )
-    customer = get_user_model().objects.create_user(
-        username="customer", password="x", role=Role.CUSTOMER
-    )
     root = product_create(organization=organization, name="Root")
     areas = [
         product_create(organization=organization, name=f"Area {a}", parent=root) for a in range(20)
@@ -86,6 +73,14 @@ def fill(issues: int) -> dict[str, Any]:
         for a, area in enumerate(areas)
         for p in range(9)
     ]
+    return root, leaves
+
+
+def _sentry_projects(organization, leaves: list) -> tuple[Any, list]:
+    """A Sentry connection with 36 projects, each mapped onto a part."""
+    from switchyard.monitoring.models import SentryProject
+    from switchyard.sync.services import connection_create
+
     sentry = connection_create(
         organization=organization,
         kind="sentry",
@@ -107,17 +102,20 @@ def fill(issues: int) -> dict[str, Any]:
         )
         for n in range(36)
     )
-    now = timezone.now()
-    words = ["TypeError", "KeyError", "PaymentError", "TimeoutError", "ValueError", "checkout"]
+    return sentry, projects
 
-    def sentry_issue(n: int) -> SentryIssue:
+
+def _sentry_issues(sentry, projects: list, now, count: int):
+    from switchyard.monitoring.models import SentryIssue
+
+    for n in range(count):
         seen = now - timedelta(minutes=random.randrange(500_000))
-        return SentryIssue(
+        yield SentryIssue(
             connection=sentry,
             project=projects[n % 36],
             external_id=str(n),
             short_id=f"P{n % 36}-{n}",
-            title=f"{random.choice(words)}: thing {n} went wrong in module {random.randrange(999)}",
+            title=f"{random.choice(WORDS)}: thing {n} went wrong in module {random.randrange(999)}",
             culprit=f"app.module{random.randrange(500)}.handler",
             level=random.choice(["error", "error", "warning", "fatal", "info"]),
             status=random.choice(["unresolved", "unresolved", "resolved", "ignored"]),
@@ -128,12 +126,16 @@ def fill(issues: int) -> dict[str, Any]:
             synced_at=now,
         )
 
-    def customer_issue(n: int) -> CustomerIssue:
+
+def _customer_issues(organization, customer, now, count: int):
+    from switchyard.support.models import CustomerIssue
+
+    for n in range(count):
         created = now - timedelta(minutes=random.randrange(500_000))
-        return CustomerIssue(
+        yield CustomerIssue(
             issue_number=f"ISS-2026-{n:07d}",
-            title=f"{random.choice(words)} when paying order {n}",
-            description=f"Customer {n % 977} reports a problem with {random.choice(words)} "
+            title=f"{random.choice(WORDS)} when paying order {n}",
+            description=f"Customer {n % 977} reports a problem with {random.choice(WORDS)} "
             "on the payment page; it happened twice this week.",
             organization=organization,
             status=random.choice(["open", "open", "in_progress", "resolved", "closed"]),
@@ -145,8 +147,30 @@ def fill(issues: int) -> dict[str, Any]:
             updated_at=created,
         )
 
-    store(SentryIssue, (sentry_issue(n) for n in range(issues)))
-    store(CustomerIssue, (customer_issue(n) for n in range(issues)))
+
+def fill(issues: int) -> dict[str, Any]:
+    """The organization, its people, products, projects and issues; what the endpoints need."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.utils import timezone
+
+    from switchyard.accounts.models import Organization, Role
+    from switchyard.monitoring.models import SentryIssue
+    from switchyard.support.models import CustomerIssue
+
+    random.seed(7)
+    organization = Organization.objects.create(name="Bench", slug="bench")
+    employee = get_user_model().objects.create_user(
+        username="employee", password="x", organization=organization, role=Role.EMPLOYEE
+    )
+    customer = get_user_model().objects.create_user(
+        username="customer", password="x", role=Role.CUSTOMER
+    )
+    root, leaves = _product_leaves(organization)
+    sentry, projects = _sentry_projects(organization, leaves)
+    now = timezone.now()
+    store(SentryIssue, _sentry_issues(sentry, projects, now, issues))
+    store(CustomerIssue, _customer_issues(organization, customer, now, issues))
     with connection.cursor() as cursor:
         # As autovacuum would by then: statistics, and the visibility map index-only scans need.
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")

@@ -37,22 +37,11 @@ def _bulk(model, rows, batch: int = 5000) -> None:
         model.objects.bulk_create(chunk)
 
 
-def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> dict[str, Any]:
-    """One organization with products, projects, issues, tickets, links and customer issues."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
-
-    from switchyard.accounts.models import Organization, Team, User
-    from switchyard.monitoring.models import SentryIssue, SentryProject
+def _products(organization, rng: random.Random) -> list:
+    """TOP products with CHILDREN sub-products each, owned by ten teams."""
+    from switchyard.accounts.models import Team
     from switchyard.products.services import product_create
-    from switchyard.support.models import CustomerIssue
-    from switchyard.sync.models import Connection
-    from switchyard.trackers.models import PriorityMapping, Ticket, TicketLink, TrackerProject
 
-    rng = random.Random(seed)
-    now = timezone.now()
-    tag = f"{seed}-{time.time_ns()}"
-    organization = Organization.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}")
     teams = [
         Team.objects.create(organization=organization, name=f"Team {n}", slug=f"team-{n}")
         for n in range(10)
@@ -75,6 +64,13 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
     for product in products:
         product.owning_team = rng.choice(teams)
         product.save(update_fields=["owning_team"])
+    return products
+
+
+def _connections(organization) -> tuple[Any, Any]:
+    """A Sentry and a Jira connection."""
+    from switchyard.sync.models import Connection
+
     sentry = Connection.objects.create(
         organization=organization,
         kind="sentry",
@@ -91,6 +87,14 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
         remote_organization="acme",
         api_token="token",
     )
+    return sentry, jira
+
+
+def _projects(sentry, jira, products) -> tuple[list[int], list[int]]:
+    """One Sentry project and one tracker project (with priority mappings) per product."""
+    from switchyard.monitoring.models import SentryProject
+    from switchyard.trackers.models import PriorityMapping, TrackerProject
+
     _bulk(
         SentryProject,
         [
@@ -128,17 +132,18 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
             for p in ("urgent", "high", "medium", "low")
         ],
     )
+    return sentry_projects, tracker_projects
 
-    def moment() -> Any:
-        return now - timedelta(seconds=rng.randrange(DAYS * 86400))
 
-    started = time.perf_counter()
+def _sentry_issues(sentry, projects: list[int], count: int, rng: random.Random, moment) -> None:
+    from switchyard.monitoring.models import SentryIssue
+
     _bulk(
         SentryIssue,
         (
             SentryIssue(
                 connection=sentry,
-                project_id=rng.choice(sentry_projects),
+                project_id=rng.choice(projects),
                 external_id=str(n),
                 short_id=f"S-{n}",
                 title=f"Error {n}",
@@ -149,18 +154,22 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
                 first_seen=(seen := moment()),
                 last_seen=seen,
             )
-            for n in range(issues)
+            for n in range(count)
         ),
     )
 
+
+def _tickets(jira, projects: list[int], count: int, rng: random.Random, moment) -> None:
+    from switchyard.trackers.models import Ticket
+
     def ticket_rows():
-        for n in range(tickets):
+        for n in range(count):
             created = moment()
             category = rng.choice(["todo", "in_progress", "done", "done", "canceled"])
             yield (
                 Ticket(
                     connection=jira,
-                    tracker_project_id=rng.choice(tracker_projects),
+                    tracker_project_id=rng.choice(projects),
                     external_id=str(n),
                     key=f"T-{n}",
                     url="https://jira.test/browse/T",
@@ -178,6 +187,15 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
             )
 
     _bulk(Ticket, ticket_rows())
+
+
+def _links(sentry, jira, tickets: int, rng: random.Random) -> None:
+    """Links from the first tenth of the tickets to as many Sentry issues."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from switchyard.monitoring.models import SentryIssue
+    from switchyard.trackers.models import Ticket, TicketLink
+
     issue_ids = list(
         SentryIssue.objects.filter(connection=sentry).values_list("pk", flat=True)[: tickets // 10]
     )
@@ -201,6 +219,11 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
             )
         ],
     )
+
+
+def _customer_issues(organization, tag: str, count: int, rng: random.Random, moment) -> None:
+    from switchyard.support.models import CustomerIssue
+
     created_at = CustomerIssue._meta.get_field("created_at")
     created_at.auto_now_add = False  # the fill dates them over the 90 days
     try:
@@ -216,11 +239,35 @@ def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> d
                     status=rng.choice(["open", "in_progress", "resolved", "closed"]),
                     created_at=moment(),
                 )
-                for n in range(customer_issues)
+                for n in range(count)
             ],
         )
     finally:
         created_at.auto_now_add = True
+
+
+def fill(*, issues: int, tickets: int, customer_issues: int, seed: int = 7) -> dict[str, Any]:
+    """One organization with products, projects, issues, tickets, links and customer issues."""
+    from django.utils import timezone
+
+    from switchyard.accounts.models import Organization, User
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    tag = f"{seed}-{time.time_ns()}"
+    organization = Organization.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}")
+    products = _products(organization, rng)
+    sentry, jira = _connections(organization)
+    sentry_projects, tracker_projects = _projects(sentry, jira, products)
+
+    def moment() -> Any:
+        return now - timedelta(seconds=rng.randrange(DAYS * 86400))
+
+    started = time.perf_counter()
+    _sentry_issues(sentry, sentry_projects, issues, rng, moment)
+    _tickets(jira, tracker_projects, tickets, rng, moment)
+    _links(sentry, jira, tickets, rng)
+    _customer_issues(organization, tag, customer_issues, rng, moment)
     admin = User.objects.create_user(
         username=f"bench-{tag}", password="bench", role="admin", organization=organization
     )

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
+from typing import Any
 
 import httpx
 from benchlib import (
@@ -111,73 +112,89 @@ def close_in_jira(jira: httpx.Client, key: str) -> None:
     ).raise_for_status()
 
 
+def start_fakes(processes: Processes, web: str, changes: int) -> dict[str, Any]:
+    """Fake Sentry, and fake Jira sending its webhooks to ``web``; what the setup child needs."""
+    jira_uuid = str(uuid.uuid4())
+    sentry_url, _ = serve_fake(
+        processes, "sentry", "--issues", str(max(60, 2 * changes)), "--projects", "2"
+    )
+    jira_url, jira_login = serve_fake(
+        processes,
+        "jira",
+        "--issues",
+        "3",
+        "--projects",
+        "1",
+        "--webhook-url",
+        f"{web}/api/webhooks/jira/{jira_uuid}/",
+        "--webhook-secret",
+        SECRET,
+    )
+    return {
+        "sentry_url": sentry_url,
+        "jira_url": jira_url,
+        "jira_uuid": jira_uuid,
+        "jira_email": jira_login["email"],
+        "jira_token": jira_login["API token"],
+        "changes": changes,
+    }
+
+
+def links_made_by_child(database_url: str, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """``setup`` run in a child process set up against the database."""
+    made = subprocess.run(
+        [sys.executable, __file__, "--setup", json.dumps(facts)],
+        cwd=ROOT,
+        env=child_env(database_url),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(made.stdout.splitlines()[-1])
+
+
+def time_changes(facts: dict[str, Any], pending: list[tuple[str, str]], spacing: float) -> list:
+    """Close each (Jira key, Sentry id) in Jira, one every ``spacing`` s; the seconds until each
+    Sentry issue read resolved."""
+    auth = (facts["jira_email"], facts["jira_token"])
+    sentry_auth = {"Authorization": f"Bearer {SENTRY_TOKEN}"}
+    waiting: dict[str, float] = {}
+    took: list[float] = []
+    with (
+        httpx.Client(base_url=facts["jira_url"], auth=auth, timeout=10) as jira,
+        httpx.Client(base_url=facts["sentry_url"], headers=sentry_auth, timeout=10) as sentry,
+    ):
+        next_change = time.monotonic()
+        deadline = time.monotonic() + 120 + facts["changes"] * spacing
+        while (pending or waiting) and time.monotonic() < deadline:
+            if pending and time.monotonic() >= next_change:
+                key, sentry_id = pending.pop(0)
+                close_in_jira(jira, key)
+                waiting[sentry_id] = time.monotonic()
+                next_change += spacing
+            for sentry_id in list(waiting):
+                issue = sentry.get(f"/api/0/organizations/acme/issues/{sentry_id}/").json()
+                if issue["status"] == "resolved":
+                    took.append(time.monotonic() - waiting.pop(sentry_id))
+            time.sleep(0.05)
+    if waiting or pending:
+        raise SystemExit(f"{len(waiting) + len(pending)} changes did not reach Sentry in time")
+    return took
+
+
 def measure(database_url: str, changes: int, spacing: float) -> list[float]:
     from benchlib import migrate
 
     migrate(database_url)
     with Processes(child_env(database_url)) as processes:
         web = serve_web(processes, workers=2)
-        jira_uuid = str(uuid.uuid4())
-        sentry_url, _ = serve_fake(
-            processes, "sentry", "--issues", str(max(60, 2 * changes)), "--projects", "2"
-        )
-        jira_url, jira_login = serve_fake(
-            processes,
-            "jira",
-            "--issues",
-            "3",
-            "--projects",
-            "1",
-            "--webhook-url",
-            f"{web}/api/webhooks/jira/{jira_uuid}/",
-            "--webhook-secret",
-            SECRET,
-        )
+        facts = start_fakes(processes, web, changes)
         processes.start("worker", *MANAGE, "db_worker")
-        facts = {
-            "sentry_url": sentry_url,
-            "jira_url": jira_url,
-            "jira_uuid": jira_uuid,
-            "jira_email": jira_login["email"],
-            "jira_token": jira_login["API token"],
-            "changes": changes,
-        }
-        made = subprocess.run(
-            [sys.executable, __file__, "--setup", json.dumps(facts)],
-            cwd=ROOT,
-            env=child_env(database_url),
-            stdout=subprocess.PIPE,
-            text=True,
-            check=True,
-        )
-        links = json.loads(made.stdout.splitlines()[-1])
+        links = links_made_by_child(database_url, facts)
         processes.start("scheduler", *MANAGE, "sync_scheduler")  # after the pulls it would start
         keys = ticket_keys(database_url, links, timeout=60 + 2 * changes)
-        auth = (jira_login["email"], jira_login["API token"])
-        sentry_auth = {"Authorization": f"Bearer {SENTRY_TOKEN}"}
-        waiting: dict[str, float] = {}
-        took: list[float] = []
-        with (
-            httpx.Client(base_url=jira_url, auth=auth, timeout=10) as jira,
-            httpx.Client(base_url=sentry_url, headers=sentry_auth, timeout=10) as sentry,
-        ):
-            pending = [(keys[link["link"]], link["sentry_id"]) for link in links]
-            next_change = time.monotonic()
-            deadline = time.monotonic() + 120 + changes * spacing
-            while (pending or waiting) and time.monotonic() < deadline:
-                if pending and time.monotonic() >= next_change:
-                    key, sentry_id = pending.pop(0)
-                    close_in_jira(jira, key)
-                    waiting[sentry_id] = time.monotonic()
-                    next_change += spacing
-                for sentry_id in list(waiting):
-                    issue = sentry.get(f"/api/0/organizations/acme/issues/{sentry_id}/").json()
-                    if issue["status"] == "resolved":
-                        took.append(time.monotonic() - waiting.pop(sentry_id))
-                time.sleep(0.05)
-        if waiting or pending:
-            raise SystemExit(f"{len(waiting) + len(pending)} changes did not reach Sentry in time")
-    return took
+        pending = [(keys[link["link"]], link["sentry_id"]) for link in links]
+        return time_changes(facts, pending, spacing)
 
 
 def main(argv: list[str] | None = None) -> None:

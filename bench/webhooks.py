@@ -169,47 +169,40 @@ def wait_drained(database_url: str, count: int, timeout: float) -> float:
     raise SystemExit(f"the workers did not drain the queue within {timeout:.0f} s")
 
 
-def measure(name: str, database_url: str, count: int, concurrency: int, workers: int) -> dict:
-    migrate(database_url)
-    with Processes(child_env(database_url)) as processes:
-        jira_url, jira = serve_fake(processes, "jira", *(f"--{k}={v}" for k, v in SEED.items()))
-        linear_url, linear = serve_fake(
-            processes, "linear", *(f"--{k}={v}" for k, v in SEED.items())
-        )
-        remotes = {
-            "sentry": {
-                "base_url": "https://sentry.example",
-                "remote_organization": "acme",
-                "api_token": "unused-here",
-            },
-            "jira": {
-                "base_url": jira_url,
-                "account_email": jira["email"],
-                "api_token": jira["API token"],
-            },
-            "linear": {"base_url": f"{linear_url}/graphql", "api_token": linear["API key"]},
-        }
-        made = subprocess.run(
-            [sys.executable, __file__, "--create-connections", json.dumps(remotes)],
-            cwd=ROOT,
-            env=child_env(database_url),
-            stdout=subprocess.PIPE,
-            text=True,
-            check=True,
-        )
-        deliveries = signed_deliveries(json.loads(made.stdout.splitlines()[-1]), count)
-        web = serve_web(processes, workers=2)
-        for n in range(workers):
-            processes.start(f"worker-{n}", *MANAGE, "db_worker", "--worker-id", f"bench-{n}")
-        # Warm every web worker up (imports, URL resolver, connection) with refused deliveries.
-        path, headers, body = deliveries[0]()
-        for _ in range(4 * concurrency):
-            httpx.post(f"{web}{path}", content=body + b" ", headers=headers, timeout=60)
-        latencies, statuses, wall = asyncio.run(post_all(web, deliveries, concurrency))
-        drain_s = wait_drained(database_url, count, timeout=max(60, count / 5))
-    refused = [status for status in statuses if status != 202]
-    if refused:
-        raise SystemExit(f"{len(refused)} deliveries were not accepted: {sorted(set(refused))}")
+def start_fakes(processes: Processes) -> dict[str, dict[str, str]]:
+    """Fake Jira and Linear on 127.0.0.1; the connection fields of the three remotes."""
+    jira_url, jira = serve_fake(processes, "jira", *(f"--{k}={v}" for k, v in SEED.items()))
+    linear_url, linear = serve_fake(processes, "linear", *(f"--{k}={v}" for k, v in SEED.items()))
+    return {
+        "sentry": {
+            "base_url": "https://sentry.example",
+            "remote_organization": "acme",
+            "api_token": "unused-here",
+        },
+        "jira": {
+            "base_url": jira_url,
+            "account_email": jira["email"],
+            "api_token": jira["API token"],
+        },
+        "linear": {"base_url": f"{linear_url}/graphql", "api_token": linear["API key"]},
+    }
+
+
+def connections_made_by_child(database_url: str, remotes: dict[str, Any]) -> dict[str, Any]:
+    """``create_connections`` run in a child process set up against the database."""
+    made = subprocess.run(
+        [sys.executable, __file__, "--create-connections", json.dumps(remotes)],
+        cwd=ROOT,
+        env=child_env(database_url),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(made.stdout.splitlines()[-1])
+
+
+def stored_counts(database_url: str) -> dict[str, Any]:
+    """Deliveries stored (by status), applied at the first attempt, and their tasks."""
     by_status = dict(
         query(database_url, "SELECT status, count(*) FROM sync_webhookdelivery GROUP BY status")
     )
@@ -224,15 +217,37 @@ def measure(name: str, database_url: str, count: int, concurrency: int, workers:
         " WHERE task_path LIKE '%process_webhook_task'",
     )[0]
     return {
+        "stored": sum(by_status.values()),
+        "by_status": by_status,
+        "applied_once": applied_once,
+        "tasks": tasks,
+    }
+
+
+def measure(name: str, database_url: str, count: int, concurrency: int, workers: int) -> dict:
+    migrate(database_url)
+    with Processes(child_env(database_url)) as processes:
+        remotes = start_fakes(processes)
+        deliveries = signed_deliveries(connections_made_by_child(database_url, remotes), count)
+        web = serve_web(processes, workers=2)
+        for n in range(workers):
+            processes.start(f"worker-{n}", *MANAGE, "db_worker", "--worker-id", f"bench-{n}")
+        # Warm every web worker up (imports, URL resolver, connection) with refused deliveries.
+        path, headers, body = deliveries[0]()
+        for _ in range(4 * concurrency):
+            httpx.post(f"{web}{path}", content=body + b" ", headers=headers, timeout=60)
+        latencies, statuses, wall = asyncio.run(post_all(web, deliveries, concurrency))
+        drain_s = wait_drained(database_url, count, timeout=max(60, count / 5))
+    refused = [status for status in statuses if status != 202]
+    if refused:
+        raise SystemExit(f"{len(refused)} deliveries were not accepted: {sorted(set(refused))}")
+    return {
         "database": name,
         "deliveries": count,
         "accepted_per_s": count / wall,
         "p50_ms": median(latencies) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
-        "stored": sum(by_status.values()),
-        "by_status": by_status,
-        "applied_once": applied_once,
-        "tasks": tasks,
+        **stored_counts(database_url),
         "drain_s": drain_s,
     }
 

@@ -1,13 +1,16 @@
 """Switchyard settings, read from the environment (django-environ).
 
-Variables: DEBUG, DEMO, VAR_DIR, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CONN_MAX_AGE,
-SWITCHYARD_ENCRYPTION_KEYS, TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS,
-SYNC_REQUEUE_AFTER_SECONDS, SYNC_SCHEDULER_BATCH, SYNC_RETENTION_DAYS, WEBHOOK_REPLAY_WINDOW_HOURS,
-SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL, TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT,
-LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS, API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT,
-SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_COOKIES,
-EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project root is read when present.
-docs/security.md says what the security settings protect.
+Variables: DEBUG, DEMO, VAR_DIR, SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, DATABASE_URL,
+CONN_MAX_AGE, CACHE_URL, SWITCHYARD_ENCRYPTION_KEYS, TASKS_BACKEND, REDIS_URL, SYNC_FULL_PULL_HOURS,
+SYNC_REQUEUE_AFTER_SECONDS, SYNC_SCHEDULER_BATCH, SYNC_RETENTION_DAYS, SYNC_OUTBOX_MAX_ATTEMPTS,
+SYNC_EVENT_MAX_ATTEMPTS, WEBHOOK_REPLAY_WINDOW_HOURS, SWITCHYARD_ALLOW_PRIVATE_REMOTES, LOG_LEVEL,
+TRUSTED_PROXY_COUNT, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, API_TOKEN_TTL_HOURS,
+API_TOKEN_MAX_AGE_DAYS, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS,
+SECURE_HSTS_PRELOAD, SECURE_COOKIES, EMAIL_URL, DEFAULT_FROM_EMAIL. A `.env` file at the project
+root is read when present; the README's table gives each one's default and meaning.
+docs/security.md says what the security settings protect. Importing this module writes nothing:
+the SQLite database's directory is made when Django starts (switchyard.core), the static files'
+by `manage.py collectstatic`.
 """
 
 import os
@@ -18,11 +21,13 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The SQLite database (unless DATABASE_URL names another) and the static files live here.
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Development mode: debug pages, development keys, no HTTPS enforcement. Never in production.
 DEBUG = env.bool("DEBUG", default=False)
 # Demo mode (`dev.py serve` turns it on): the web app says it runs against local fake remotes.
 DEMO = env.bool("DEMO", default=False)
@@ -42,9 +47,12 @@ ENCRYPTION_KEYS = env.list(
 if not ENCRYPTION_KEYS:
     raise ImproperlyConfigured("SWITCHYARD_ENCRYPTION_KEYS must be set when DEBUG is off.")
 
+# The host names this service answers to (comma-separated).
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
 )
+# Origins (scheme and host) whose unsafe requests pass the CSRF check besides our own host,
+# e.g. https://switchyard.example.com behind a proxy that rewrites the Host header.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -115,7 +123,7 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR.mkdir(exist_ok=True)
+# DATABASE_URL, e.g. postgres://user@host:5432/switchyard; by default a SQLite file in VAR_DIR.
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'switchyard.sqlite3'}")
 }
@@ -161,7 +169,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `manage.py collectstatic` for production
-STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Email (customer notifications, paused automation rules): printed to the console unless
@@ -169,6 +176,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Switchyard <switchyard@localhost>")
 
+# Short-lived marks (e.g. that the hourly insights health job is queued); one process's memory
+# unless CACHE_URL names a cache the processes share, e.g. redis://127.0.0.1:6379/1.
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://switchyard"),
 }
@@ -236,6 +245,10 @@ SYNC_SCHEDULER_BATCH = env.int("SYNC_SCHEDULER_BATCH", default=200)
 # Processed webhook deliveries, delivered outbox entries and finished task results are deleted
 # after this many days.
 SYNC_RETENTION_DAYS = env.int("SYNC_RETENTION_DAYS", default=14)
+# An outbox entry (a change to send to a remote) or an event delivery (a subscriber's share of a
+# domain event) that keeps failing with a retryable error is given up after this many attempts.
+SYNC_OUTBOX_MAX_ATTEMPTS = env.int("SYNC_OUTBOX_MAX_ATTEMPTS", default=8)
+SYNC_EVENT_MAX_ATTEMPTS = env.int("SYNC_EVENT_MAX_ATTEMPTS", default=8)
 
 # A webhook body seen again on the same connection within this window is a replay and is not
 # applied. Sentry does not sign its timestamp, so the window, not the timestamp check, is what
@@ -252,6 +265,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # LOG_LEVEL: the least severe level logged (DEBUG, INFO, WARNING, ERROR).
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # httpx logs every request at INFO; the clients log their own (without secrets) under remote.*.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},

@@ -36,7 +36,7 @@ UNDELIVERED = (OutboxEntry.Status.PENDING, OutboxEntry.Status.IN_FLIGHT, OutboxE
 
 
 def max_attempts() -> int:
-    return getattr(settings, "SYNC_OUTBOX_MAX_ATTEMPTS", 8)
+    return settings.SYNC_OUTBOX_MAX_ATTEMPTS
 
 
 def _delivery_task():

@@ -33,7 +33,7 @@ ERROR_LIMIT = 600
 
 
 def max_attempts() -> int:
-    return getattr(settings, "SYNC_EVENT_MAX_ATTEMPTS", 8)
+    return settings.SYNC_EVENT_MAX_ATTEMPTS
 
 
 def _delivery_task():

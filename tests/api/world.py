@@ -126,15 +126,34 @@ def _people(organization: Organization, label: str) -> dict[str, User]:
 
 def _use_the_api(world: World) -> None:
     """What the organization's people do: build products, map, ticket, raise and handle issues."""
-    org, label = world.organization, world.label
-    admin, customer = world.client("admin"), world.client("customer")
-    team = org.teams.get()
+    checkout = _build_products(world)
+    _map_projects(world, checkout)
+    _ticket_sentry_issues(world)
+    raised = _raise_customer_issues(world)
+    _handle_customer_issue(world, raised[0])
+    WebhookDelivery.objects.create(
+        connection=Connection.objects.get(organization=world.organization, kind="sentry"),
+        delivery_id=f"{world.label.lower()}-delivery-1",
+        event_type="issue",
+        body="{}",
+    )
+
+
+def _build_products(world: World) -> dict:
+    """A root product owned by the team and a child product; the child as the API returned it."""
+    admin, label = world.client("admin"), world.label
+    team = world.organization.teams.get()
     root = admin.post(
         "/api/products/", {"name": f"{label} Platform", "owning_team": team.pk}, format="json"
     ).json()
-    checkout = admin.post(
+    return admin.post(
         "/api/products/", {"name": f"{label} Checkout", "parent": root["id"]}, format="json"
     ).json()
+
+
+def _map_projects(world: World, product: dict) -> None:
+    """The first Sentry project and every tracker project onto ``product``."""
+    org, admin = world.organization, world.client("admin")
     sentry_projects = list(
         SentryProject.objects.filter(connection__organization=org).values_list("pk", flat=True)
     )
@@ -146,9 +165,14 @@ def _use_the_api(world: World) -> None:
         ("tracker-projects", tracker_projects),
     ):
         response = admin.post(
-            f"/api/products/{checkout['id']}/{kind}/", {"project_ids": ids}, format="json"
+            f"/api/products/{product['id']}/{kind}/", {"project_ids": ids}, format="json"
         )
         assert response.status_code == 200, response.content
+
+
+def _ticket_sentry_issues(world: World) -> None:
+    """A Jira ticket made for the first Sentry issue, an existing one linked to the second."""
+    org, admin = world.organization, world.client("admin")
     jira_project = TrackerProject.objects.get(connection__organization=org, connection__kind="jira")
     issues = list(SentryIssue.objects.filter(connection__organization=org).order_by("pk"))
     response = admin.post(
@@ -162,6 +186,10 @@ def _use_the_api(world: World) -> None:
     )
     assert response.status_code == 201, response.content
 
+
+def _raise_customer_issues(world: World) -> list[int]:
+    """Support settings on the Linear project, two issues raised by the customer; their ids."""
+    org, label, customer = world.organization, world.label, world.client("customer")
     SupportSettings.objects.create(
         organization=org,
         tracker_project=TrackerProject.objects.get(
@@ -186,26 +214,26 @@ def _use_the_api(world: World) -> None:
         )
         assert response.status_code == 201, response.content
         raised.append(response.json()["issue"]["id"])
-    response = customer.post(
-        f"/api/client/issues/{raised[0]}/comment/", {"comment": f"{label} photos"}, format="json"
+    return raised
+
+
+def _handle_customer_issue(world: World, issue_id: int) -> None:
+    """The customer comments; the vendor assigns it to the employee and resolves it."""
+    label = world.label
+    response = world.client("customer").post(
+        f"/api/client/issues/{issue_id}/comment/", {"comment": f"{label} photos"}, format="json"
     )
     assert response.status_code == 201, response.content
     staff = world.client("vendor")
     employee_id = world.people["employee"].pk
     assert (
-        staff.post(f"/api/issues/{raised[0]}/assign/", {"employee_id": employee_id}).status_code
+        staff.post(f"/api/issues/{issue_id}/assign/", {"employee_id": employee_id}).status_code
         == 200
     )
     response = staff.post(
-        f"/api/issues/{raised[0]}/resolve/", {"resolution_notes": f"{label} refunded"}
+        f"/api/issues/{issue_id}/resolve/", {"resolution_notes": f"{label} refunded"}
     )
     assert response.status_code == 200, response.content
-    WebhookDelivery.objects.create(
-        connection=Connection.objects.get(organization=org, kind="sentry"),
-        delivery_id=f"{label.lower()}-delivery-1",
-        event_type="issue",
-        body="{}",
-    )
 
 
 def build_worlds(labels: tuple[str, ...] = ("Falcon", "Heron")) -> list[World]:

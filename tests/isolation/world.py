@@ -63,14 +63,34 @@ class Tenant:
 
 def build_tenant(word: str) -> Tenant:
     """An organization named ``word`` with people, products, remotes, tickets and issues."""
-    lower, title, upper = word.lower(), word.title(), word.upper()
+    lower, title = word.lower(), word.title()
     tenant = Tenant(
         word=lower,
         organization=Organization.objects.create(name=f"{title} Corp", slug=f"{lower}-corp"),
     )
     org = tenant.organization
     tenant.add(org)
+    vendor, customer = _add_people(tenant)
+    team, order = _add_team_and_order(tenant, customer)
+    root = tenant.add(product_create(organization=org, name=f"{title} Platform", owning_team=team))
+    tenant.add(product_create(organization=org, name=f"{title} Checkout", parent=root))
+    now = timezone.now()
+    sentry, jira, issue = _add_sentry(tenant, root, now)
+    tracker_project = _add_tracker(tenant, jira, root, issue, now)
+    _add_support(tenant, vendor, order, customer, tracker_project)
+    _add_sync_records(tenant, sentry, jira)
+    return tenant
 
+
+def _spellings(tenant: Tenant) -> tuple[str, str, str]:
+    """The tenant's word in lower case, title case and upper case."""
+    return tenant.word, tenant.word.title(), tenant.word.upper()
+
+
+def _add_people(tenant: Tenant) -> tuple[Vendor, User]:
+    """A vendor, a person of each organization role, and a customer; the vendor and customer."""
+    lower, title, _ = _spellings(tenant)
+    org = tenant.organization
     vendor = tenant.add(
         Vendor.objects.create(
             organization=org, name=f"{title} Vendor", contact_email=f"{lower}@vendor.test"
@@ -97,7 +117,12 @@ def build_tenant(word: str) -> Tenant:
         last_name=f"{title}Customer",
     )
     tenant.people[Role.CUSTOMER] = customer
+    return vendor, customer
 
+
+def _add_team_and_order(tenant: Tenant, customer: User) -> tuple[Team, Order]:
+    lower, title, upper = _spellings(tenant)
+    org = tenant.organization
     team = tenant.add(Team.objects.create(organization=org, name=f"{title} Team", slug=lower))
     team.members.add(tenant.people[Role.EMPLOYEE])
     order = tenant.add(
@@ -109,10 +134,13 @@ def build_tenant(word: str) -> Tenant:
             amount=Decimal("42.00"),
         )
     )
+    return team, order
 
-    root = tenant.add(product_create(organization=org, name=f"{title} Platform", owning_team=team))
-    tenant.add(product_create(organization=org, name=f"{title} Checkout", parent=root))
 
+def _add_sentry(tenant: Tenant, root, now) -> tuple[Connection, Connection, SentryIssue]:
+    """A Sentry and a Jira connection, a Sentry project on ``root`` and an issue in it."""
+    lower, title, upper = _spellings(tenant)
+    org = tenant.organization
     sentry = tenant.add(
         Connection.objects.create(
             organization=org,
@@ -145,7 +173,6 @@ def build_tenant(word: str) -> Tenant:
             product=root,
         )
     )
-    now = timezone.now()
     issue = tenant.add(
         SentryIssue.objects.create(
             connection=sentry,
@@ -159,6 +186,12 @@ def build_tenant(word: str) -> Tenant:
             last_seen=now,
         )
     )
+    return sentry, jira, issue
+
+
+def _add_tracker(tenant: Tenant, jira, root, issue, now) -> TrackerProject:
+    """A tracker project on ``root`` with its mappings, and a ticket linked to ``issue``."""
+    lower, title, upper = _spellings(tenant)
     tracker_project = tenant.add(
         TrackerProject.objects.create(
             connection=jira,
@@ -203,6 +236,13 @@ def build_tenant(word: str) -> Tenant:
             last_error=f"{title} link error",
         )
     )
+    return tracker_project
+
+
+def _add_support(tenant: Tenant, vendor, order, customer, tracker_project) -> None:
+    """A customer issue with a comment, and the organization's support settings."""
+    _, title, upper = _spellings(tenant)
+    org = tenant.organization
     customer_issue = tenant.add(
         CustomerIssue.objects.create(
             issue_number=f"ISS-{upper}-0001",
@@ -219,6 +259,11 @@ def build_tenant(word: str) -> Tenant:
         IssueComment.objects.create(issue=customer_issue, author=customer, text=f"{title} comment")
     )
     tenant.add(SupportSettings.objects.create(organization=org, tracker_project=tracker_project))
+
+
+def _add_sync_records(tenant: Tenant, sentry, jira) -> None:
+    """A failed sync run, outbox entry and event delivery, and a received webhook."""
+    lower, title, _ = _spellings(tenant)
     tenant.add(
         SyncRun.objects.create(connection=sentry, status="failed", error=f"{title} run error")
     )
@@ -233,7 +278,7 @@ def build_tenant(word: str) -> Tenant:
     )
     tenant.add(
         EventDelivery.objects.create(
-            organization=org,
+            organization=tenant.organization,
             subscriber=f"{lower}.subscriber",
             event_type=f"{lower}.Changed",
             payload={"id": 1},
@@ -249,7 +294,6 @@ def build_tenant(word: str) -> Tenant:
             body=f'{{"{lower}": true}}',
         )
     )
-    return tenant
 
 
 def snapshot() -> dict:
