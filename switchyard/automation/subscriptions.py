@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from switchyard.core import events
 from switchyard.monitoring.events import SentryIssuesStored, SentryIssueStatusChanged
-from switchyard.support.services import CustomerIssueChanged
+from switchyard.support.events import CustomerIssueChanged
 from switchyard.sync.registry import register_periodic
 from switchyard.trackers.events import LinkTicketCreated, LinkTicketFailed
 

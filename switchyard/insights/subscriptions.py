@@ -15,8 +15,8 @@ from switchyard.monitoring.events import (
     SentryIssueStatusChanged,
 )
 from switchyard.monitoring.models import SentryIssue
-from switchyard.products.mapping import MappingChanged
-from switchyard.support.services import CustomerIssueChanged
+from switchyard.products.events import MappingChanged
+from switchyard.support.events import CustomerIssueChanged
 from switchyard.sync.registry import register_periodic
 from switchyard.trackers.events import LinkTicketCreated, TicketsChanged
 from switchyard.trackers.models import Ticket

@@ -15,6 +15,7 @@ from django.db import models, transaction
 from switchyard.accounts.models import Organization
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
+from switchyard.products.events import MappingChanged
 from switchyard.products.models import Product
 
 
@@ -42,14 +43,6 @@ class Mappable:
     def product_lookup(self) -> str:
         """How Product reaches this model's rows (the reverse name of its ``product`` field)."""
         return self.model._meta.get_field("product").related_query_name()
-
-
-@dataclass(frozen=True)
-class MappingChanged:
-    """Rows of a mappable (``ids``) were mapped to another product, or to none."""
-
-    mappable: str
-    ids: tuple[int, ...]
 
 
 _registry: dict[str, Mappable] = {}

@@ -8,7 +8,8 @@ from django.utils.text import slugify
 from switchyard.accounts.models import Organization, Team
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
-from switchyard.products.mapping import MappingChanged, mappables
+from switchyard.products.events import MappingChanged
+from switchyard.products.mapping import mappables
 from switchyard.products.models import PATH_SEPARATOR, Product
 
 _UNSET = object()

@@ -3,28 +3,7 @@ recorded under the old names keep finding their event."""
 
 from django.db import migrations
 
-EVENTS = [
-    "SentryIssueStatusChanged",
-    "SentryIssueAssigned",
-    "SentryIssueCommented",
-    "SentryIssuesStored",
-    "SentryIssuesDeleted",
-]
-OLD, NEW = "switchyard.monitoring.services.", "switchyard.monitoring.events."
-
-
-def _rename(apps, old: str, new: str) -> None:
-    deliveries = apps.get_model("sync", "EventDelivery").objects
-    for name in EVENTS:
-        deliveries.filter(event_type=old + name).update(event_type=new + name)
-
-
-def forwards(apps, schema_editor):
-    _rename(apps, OLD, NEW)
-
-
-def backwards(apps, schema_editor):
-    _rename(apps, NEW, OLD)
+from switchyard.sync.event_renames import rename_events
 
 
 class Migration(migrations.Migration):
@@ -33,4 +12,16 @@ class Migration(migrations.Migration):
         ("monitoring", "0003_list_indexes"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        rename_events(
+            "switchyard.monitoring.services",
+            "switchyard.monitoring.events",
+            [
+                "SentryIssueStatusChanged",
+                "SentryIssueAssigned",
+                "SentryIssueCommented",
+                "SentryIssuesStored",
+                "SentryIssuesDeleted",
+            ],
+        )
+    ]

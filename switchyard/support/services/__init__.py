@@ -9,7 +9,6 @@ from switchyard.support.services.from_tracker import (
     issues_fetch_from_tracker,
 )
 from switchyard.support.services.issues import (
-    CustomerIssueChanged,
     Raised,
     issue_assign,
     issue_comment,
@@ -33,7 +32,6 @@ from switchyard.support.services.to_tracker import (
 )
 
 __all__ = [
-    "CustomerIssueChanged",
     "Fetched",
     "Raised",
     "described_by_contract",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from switchyard.accounts.models import Order, Organization, Role, User, Vendor
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
+from switchyard.support.events import CustomerIssueChanged
 from switchyard.support.models import (
     CustomerIssue,
     IssueComment,
@@ -25,14 +26,6 @@ from switchyard.sync.models import Connection
 from switchyard.trackers import services as trackers
 from switchyard.trackers.models import TicketLink
 from switchyard.trackers.selectors import links_of_source
-
-
-@dataclass(frozen=True)
-class CustomerIssueChanged:
-    """A customer issue was raised, or its status, priority or category changed."""
-
-    issue_id: int
-
 
 # -- numbering ---------------------------------------------------------------------------------
 

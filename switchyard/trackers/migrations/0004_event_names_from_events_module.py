@@ -3,22 +3,7 @@ recorded under the old names keep finding their event."""
 
 from django.db import migrations
 
-EVENTS = ["LinkTicketCreated", "LinkTicketFailed", "TicketCreatedRemotely", "TicketsChanged"]
-OLD, NEW = "switchyard.trackers.services.", "switchyard.trackers.events."
-
-
-def _rename(apps, old: str, new: str) -> None:
-    deliveries = apps.get_model("sync", "EventDelivery").objects
-    for name in EVENTS:
-        deliveries.filter(event_type=old + name).update(event_type=new + name)
-
-
-def forwards(apps, schema_editor):
-    _rename(apps, OLD, NEW)
-
-
-def backwards(apps, schema_editor):
-    _rename(apps, NEW, OLD)
+from switchyard.sync.event_renames import rename_events
 
 
 class Migration(migrations.Migration):
@@ -27,4 +12,10 @@ class Migration(migrations.Migration):
         ("trackers", "0003_list_indexes"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        rename_events(
+            "switchyard.trackers.services",
+            "switchyard.trackers.events",
+            ["LinkTicketCreated", "LinkTicketFailed", "TicketCreatedRemotely", "TicketsChanged"],
+        )
+    ]
