@@ -120,6 +120,13 @@ def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[
     return rows
 
 
+def _set_product(rows: list[models.Model], product: Product | None) -> None:
+    # Saved row by row rather than by one queryset update: the audit log records each change.
+    for row in rows:
+        row.product = product
+        row.save(update_fields=["product"])
+
+
 @transaction.atomic
 def product_map(
     *, mappable: Mappable, product: Product, ids: Iterable[int], on_conflict: str = OnConflict.SKIP
@@ -130,7 +137,8 @@ def product_map(
             "Bad on_conflict.", fields={"on_conflict": [f'"{on_conflict}" is not a valid choice.']}
         )
     result = MappingResult()
-    for row in _rows_for_ids(mappable, product.organization, ids):
+    rows = _rows_for_ids(mappable, product.organization, ids)
+    for row in rows:
         if row.product_id is None:
             result.assigned.append(row.pk)
         elif row.product_id == product.pk:
@@ -140,8 +148,9 @@ def product_map(
         else:
             result.skipped.append(row.pk)
     to_map = result.assigned + result.moved
+    chosen = set(to_map)
+    _set_product([row for row in rows if row.pk in chosen], product)
     if to_map:
-        mappable.model._default_manager.filter(pk__in=to_map).update(product=product)
         events.publish(
             MappingChanged(mappable=mappable.key, ids=tuple(to_map)),
             organization_id=product.organization_id,
@@ -159,12 +168,11 @@ def product_unmap(
 ) -> list[int]:
     """Remove the product of the given rows (only those mapped to ``product`` when one is given)."""
     rows = _rows_for_ids(mappable, organization, ids)
-    unmapped = [
-        row.pk
-        for row in rows
-        if row.product_id and (product is None or row.product_id == product.pk)
+    mapped = [
+        row for row in rows if row.product_id and (product is None or row.product_id == product.pk)
     ]
-    mappable.model._default_manager.filter(pk__in=unmapped).update(product=None)
+    _set_product(mapped, None)
+    unmapped = [row.pk for row in mapped]
     if unmapped:
         events.publish(
             MappingChanged(mappable=mappable.key, ids=tuple(unmapped)),
