@@ -129,6 +129,13 @@ class StatusMappingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "tracker_project", "remote_status", "remote_status_id"]
 
 
+class PriorityMappingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PriorityMapping
+        fields = ["id", "tracker_project", "priority", "remote_priority"]
+        read_only_fields = ["id", "tracker_project", "priority"]
+
+
 class ProjectMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """A mapping table of the caller's organization's tracker projects; admins change a row
     through ``write``, the service that takes the row and the validated fields."""
@@ -146,29 +153,38 @@ class ProjectMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewS
         serializer.instance = self.write(mapping=serializer.instance, **serializer.validated_data)
 
 
-class StatusMappingViewSet(ProjectMappingViewSet):
-    """Which category each remote status counts as (several may count as done); editable by admins."""
+def project_mapping_viewset(
+    serializer_class: type[serializers.ModelSerializer],
+    *,
+    filter_by: str,
+    write: Callable[..., Model],
+    doc: str,
+) -> type[ProjectMappingViewSet]:
+    """The viewset of one mapping table, listed by tracker project and ``filter_by``."""
+    model = serializer_class.Meta.model
+    attributes = {
+        "__doc__": doc,
+        "__module__": __name__,
+        "queryset": model.objects.none(),
+        "serializer_class": serializer_class,
+        "filterset_fields": ["tracker_project", filter_by],
+        "write": staticmethod(write),
+    }
+    return type(f"{model.__name__}ViewSet", (ProjectMappingViewSet,), attributes)
 
-    queryset = StatusMapping.objects.none()
-    serializer_class = StatusMappingSerializer
-    filterset_fields = ["tracker_project", "category"]
-    write = staticmethod(mapping_services.status_mapping_update)
 
-
-class PriorityMappingSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = PriorityMapping
-        fields = ["id", "tracker_project", "priority", "remote_priority"]
-        read_only_fields = ["id", "tracker_project", "priority"]
-
-
-class PriorityMappingViewSet(ProjectMappingViewSet):
-    """The remote priority each local priority stands for; editable by admins."""
-
-    queryset = PriorityMapping.objects.none()
-    serializer_class = PriorityMappingSerializer
-    filterset_fields = ["tracker_project", "priority"]
-    write = staticmethod(mapping_services.priority_mapping_update)
+StatusMappingViewSet = project_mapping_viewset(
+    StatusMappingSerializer,
+    filter_by="category",
+    write=mapping_services.status_mapping_update,
+    doc="Which category each remote status counts as (several may count as done); editable by admins.",
+)
+PriorityMappingViewSet = project_mapping_viewset(
+    PriorityMappingSerializer,
+    filter_by="priority",
+    write=mapping_services.priority_mapping_update,
+    doc="The remote priority each local priority stands for; editable by admins.",
+)
 
 
 class TicketBriefSerializer(serializers.ModelSerializer):
