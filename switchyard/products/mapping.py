@@ -89,9 +89,12 @@ class MappingResult:
 
 def mappable_rows(*, mappable: Mappable, organization: Organization) -> models.QuerySet:
     """An organization's rows of a mappable, with their current product (and what they group by)."""
-    related = ["product"]
-    if "__" in mappable.group_field:
-        related.append(mappable.group_field.rsplit("__", 1)[0])
+    # The relation to the organization too: the audit log reads it from each row a mapping saves.
+    related = {"product"} | {
+        path.rsplit("__", 1)[0]
+        for path in (mappable.group_field, mappable.organization_lookup)
+        if "__" in path
+    }
     rows = mappable.model._default_manager.filter(**{mappable.organization_lookup: organization})
     return rows.select_related(*related)
 
