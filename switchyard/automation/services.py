@@ -70,8 +70,21 @@ def rule_check(
 ) -> None:
     """Refuse a rule whose references, conditions or templates do not hold together."""
     errors = RuleErrors()
-    organization_id = rule.organization_id
     source = SOURCES[rule.source]
+    _check_scope(rule, sentry_projects, source, errors)
+    _check_conditions_of_source(rule, source, errors)
+    _check_tracker_project(rule, changed, errors)
+    for name in ("title_template", "description_template"):
+        for message in template_errors(getattr(rule, name), source.placeholders):
+            errors.add(name, message)
+    errors.raise_any()
+
+
+def _check_scope(
+    rule: AutomationRule, sentry_projects: list[SentryProject], source: Source, errors: RuleErrors
+) -> None:
+    """The product and Sentry projects are the organization's, and only Sentry rules have them."""
+    organization_id = rule.organization_id
     if rule.product_id and rule.product.organization_id != organization_id:
         errors.add("product", "Unknown product.")
     if any(p.connection.organization_id != organization_id for p in sentry_projects):
@@ -79,6 +92,10 @@ def rule_check(
     if source is not SENTRY and (rule.product_id or sentry_projects):
         name = "product" if rule.product_id else "sentry_projects"
         errors.add(name, "Customer issues have no product or Sentry project to scope by.")
+
+
+def _check_conditions_of_source(rule: AutomationRule, source: Source, errors: RuleErrors) -> None:
+    """Conditions of the other sources are left at their defaults."""
     default = AutomationRule()
     for other in SOURCES.values():
         if other is source:
@@ -86,23 +103,26 @@ def rule_check(
         for name in other.condition_fields:
             if getattr(rule, name) != getattr(default, name):
                 errors.add(name, f"Not a condition of {rule.get_source_display().lower()}.")
+
+
+def _check_tracker_project(
+    rule: AutomationRule, changed: Iterable[str], errors: RuleErrors
+) -> None:
+    """The target project is the organization's, a tracker's, still there, and open to rules."""
     project = rule.tracker_project
-    if project is not None:
-        if project.connection.organization_id != organization_id:
-            errors.add("tracker_project", "Unknown tracker project.")
-        elif project.connection.kind not in CONNECTORS:
-            errors.add("tracker_project", "Not a tracker project of a Jira or Linear connection.")
-        elif project.is_deleted:
-            errors.add("tracker_project", "This project no longer exists in the tracker.")
-        elif not project.rules_may_create and "tracker_project" in changed:
-            errors.add(
-                "tracker_project",
-                f"Rules may not create tickets in {project.key}: allow it on the tracker project.",
-            )
-    for name in ("title_template", "description_template"):
-        for message in template_errors(getattr(rule, name), source.placeholders):
-            errors.add(name, message)
-    errors.raise_any()
+    if project is None:
+        return
+    if project.connection.organization_id != rule.organization_id:
+        errors.add("tracker_project", "Unknown tracker project.")
+    elif project.connection.kind not in CONNECTORS:
+        errors.add("tracker_project", "Not a tracker project of a Jira or Linear connection.")
+    elif project.is_deleted:
+        errors.add("tracker_project", "This project no longer exists in the tracker.")
+    elif not project.rules_may_create and "tracker_project" in changed:
+        errors.add(
+            "tracker_project",
+            f"Rules may not create tickets in {project.key}: allow it on the tracker project.",
+        )
 
 
 def _name_taken(organization_id: int, name: str, exclude: int | None) -> bool:

@@ -15,6 +15,7 @@ from switchyard.monitoring import selectors, services
 from switchyard.monitoring.handlers import SENTRY_PROJECTS
 from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue, SentryProject
 from switchyard.products.api import MappingResultSerializer
+from switchyard.products.filters import ProductSubtreeFilter
 from switchyard.products.mapping import OnConflict, product_map
 from switchyard.products.models import Priority, Product
 from switchyard.products.selectors import product_list
@@ -122,7 +123,7 @@ class SentryIssueSerializer(serializers.ModelSerializer):
 class SentryIssueFilter(FilterSet):
     level = django_filters.MultipleChoiceFilter(choices=IssueLevel.choices, distinct=False)
     status = django_filters.MultipleChoiceFilter(choices=IssueStatus.choices, distinct=False)
-    product = IdFilter(method="filter_product", label="Product id (with its sub-products)")
+    product = ProductSubtreeFilter(field_name="project__product")
     priority = django_filters.MultipleChoiceFilter(
         field_name="project__product__priority", choices=Priority.choices, distinct=False
     )
@@ -144,15 +145,6 @@ class SentryIssueFilter(FilterSet):
             "unassigned",
             "last_seen_after",
         ]
-
-    def filter_product(self, queryset, name, value):
-        product = Product.objects.filter(pk=value).only("path").first()
-        if product is None:
-            return queryset.none()
-        return queryset.filter(
-            project__product__path__startswith=product.path,
-            project__product__organization_id=product.organization_id,
-        )
 
 
 class SentryIssueViewSet(viewsets.ReadOnlyModelViewSet):

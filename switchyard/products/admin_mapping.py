@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from switchyard.accounts.models import Organization
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.products.mapping import (
     Mappable,
@@ -63,49 +64,70 @@ def bulk_assign_view(model_admin: admin.ModelAdmin, request, product_id: int, ke
         )
     )
     selected = {int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()}
-    conflicts_to_confirm: list = []
-
+    conflicts: list = []
     if request.method == "POST":
         action = request.POST.get("action")
+        if action == "assign":
+            conflicts = _moves_to_confirm(rows, selected, product)
         try:
-            if action == "unassign":
-                done = product_unmap(
-                    mappable=target,
-                    organization=product.organization,
-                    ids=selected,
-                    product=product,
-                )
-                messages.success(
-                    request, f"{target.label}: {len(done)} unassigned from {product.name}."
-                )
+            if _apply_card_action(request, target, product, action, selected, conflicts):
                 return HttpResponseRedirect(request.path)
-            if action == "assign":
-                conflicts_to_confirm = [
-                    row
-                    for row in rows
-                    if row.pk in selected and row.product_id not in (None, product.pk)
-                ]
-                if not conflicts_to_confirm or request.POST.get("confirm_move"):
-                    result = product_map(
-                        mappable=target, product=product, ids=selected, on_conflict=OnConflict.MOVE
-                    )
-                    messages.success(request, describe(result, target.label))
-                    return HttpResponseRedirect(request.path)
-                messages.warning(
-                    request,
-                    f"{len(conflicts_to_confirm)} selected {target.label.lower()} belong to other "
-                    "products. Tick “Move them to this product” to confirm, or deselect them.",
-                )
         except ValidationFailed as error:
-            for problems in error.fields.values():
-                for problem in problems:
-                    messages.error(request, problem)
+            _show_problems(request, error)
+    return _card_page(model_admin, request, target, product, rows, selected, conflicts)
 
+
+def _moves_to_confirm(rows: list, selected: set, product: Product) -> list:
+    """The selected rows that belong to another product."""
+    return [row for row in rows if row.pk in selected and row.product_id not in (None, product.pk)]
+
+
+def _show_problems(request, error: ValidationFailed) -> None:
+    for problems in error.fields.values():
+        for problem in problems:
+            messages.error(request, problem)
+
+
+def _apply_card_action(
+    request, target: Mappable, product: Product, action: str | None, selected: set, conflicts: list
+) -> bool:
+    """Unassign or assign the selection; False when nothing was done (moves wait for a confirm)."""
+    if action == "unassign":
+        done = product_unmap(
+            mappable=target, organization=product.organization, ids=selected, product=product
+        )
+        messages.success(request, f"{target.label}: {len(done)} unassigned from {product.name}.")
+        return True
+    if action != "assign":
+        return False
+    if conflicts and not request.POST.get("confirm_move"):
+        messages.warning(
+            request,
+            f"{len(conflicts)} selected {target.label.lower()} belong to other "
+            "products. Tick “Move them to this product” to confirm, or deselect them.",
+        )
+        return False
+    result = product_map(
+        mappable=target, product=product, ids=selected, on_conflict=OnConflict.MOVE
+    )
+    messages.success(request, describe(result, target.label))
+    return True
+
+
+def _card_page(
+    model_admin: admin.ModelAdmin,
+    request,
+    target: Mappable,
+    product: Product,
+    rows: list,
+    selected: set,
+    conflicts: list,
+) -> TemplateResponse:
+    """The cards grouped by the mappable's group field, with its facets to select by."""
     groups: dict[str, list] = defaultdict(list)
     for row in rows:
         row.facet_value = field_value(row, target.facet_field) or ""
         groups[str(field_value(row, target.group_field) or "—")].append(row)
-    facets = sorted({row.facet_value for row in rows} - {""})
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
@@ -113,10 +135,10 @@ def bulk_assign_view(model_admin: admin.ModelAdmin, request, product_id: int, ke
         "product": product,
         "mappable": target,
         "groups": sorted(groups.items()),
-        "facets": facets,
+        "facets": sorted({row.facet_value for row in rows} - {""}),
         "facet_field": target.facet_field,
         "selected": selected,
-        "conflicts_to_confirm": {row.pk for row in conflicts_to_confirm},
+        "conflicts_to_confirm": {row.pk for row in conflicts},
         "total": len(rows),
     }
     return TemplateResponse(request, "admin/products/bulk_assign.html", context)
@@ -219,9 +241,18 @@ def assign_to_product_action(
 
 
 def remove_product_action(target: Mappable):
+    """An admin action: the selected rows lose their product (a superuser's, per organization)."""
+
     def action(model_admin, request, queryset):
-        ids = list(queryset.filter(product__isnull=False).values_list("pk", flat=True))
-        count = target.model._default_manager.filter(pk__in=ids).update(product=None)
+        ids_by_organization: dict[int, list[int]] = defaultdict(list)
+        mapped = queryset.filter(product__isnull=False)
+        for pk, organization_id in mapped.values_list("pk", target.organization_lookup):
+            ids_by_organization[organization_id].append(pk)
+        organizations = Organization.objects.in_bulk(list(ids_by_organization))
+        count = sum(
+            len(product_unmap(mappable=target, organization=organizations[org_id], ids=ids))
+            for org_id, ids in ids_by_organization.items()
+        )
         model_admin.message_user(request, f"{count} {target.label.lower()} unassigned.")
 
     action.__name__ = f"unassign_{target.key.replace('-', '_')}"

@@ -82,9 +82,12 @@ class MappingResult:
 
 def mappable_rows(*, mappable: Mappable, organization: Organization) -> models.QuerySet:
     """An organization's rows of a mappable, with their current product (and what they group by)."""
-    related = ["product"]
-    if "__" in mappable.group_field:
-        related.append(mappable.group_field.rsplit("__", 1)[0])
+    # The relation to the organization too: the audit log reads it from each row a mapping saves.
+    related = {"product"} | {
+        path.rsplit("__", 1)[0]
+        for path in (mappable.group_field, mappable.organization_lookup)
+        if "__" in path
+    }
     rows = mappable.model._default_manager.filter(**{mappable.organization_lookup: organization})
     return rows.select_related(*related)
 
@@ -113,6 +116,13 @@ def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[
     return rows
 
 
+def _set_product(rows: list[models.Model], product: Product | None) -> None:
+    # Saved row by row rather than by one queryset update: the audit log records each change.
+    for row in rows:
+        row.product = product
+        row.save(update_fields=["product"])
+
+
 @transaction.atomic
 def product_map(
     *, mappable: Mappable, product: Product, ids: Iterable[int], on_conflict: str = OnConflict.SKIP
@@ -123,7 +133,8 @@ def product_map(
             "Bad on_conflict.", fields={"on_conflict": [f'"{on_conflict}" is not a valid choice.']}
         )
     result = MappingResult()
-    for row in _rows_for_ids(mappable, product.organization, ids):
+    rows = _rows_for_ids(mappable, product.organization, ids)
+    for row in rows:
         if row.product_id is None:
             result.assigned.append(row.pk)
         elif row.product_id == product.pk:
@@ -133,8 +144,9 @@ def product_map(
         else:
             result.skipped.append(row.pk)
     to_map = result.assigned + result.moved
+    chosen = set(to_map)
+    _set_product([row for row in rows if row.pk in chosen], product)
     if to_map:
-        mappable.model._default_manager.filter(pk__in=to_map).update(product=product)
         events.publish(
             MappingChanged(mappable=mappable.key, ids=tuple(to_map)),
             organization_id=product.organization_id,
@@ -152,12 +164,11 @@ def product_unmap(
 ) -> list[int]:
     """Remove the product of the given rows (only those mapped to ``product`` when one is given)."""
     rows = _rows_for_ids(mappable, organization, ids)
-    unmapped = [
-        row.pk
-        for row in rows
-        if row.product_id and (product is None or row.product_id == product.pk)
+    mapped = [
+        row for row in rows if row.product_id and (product is None or row.product_id == product.pk)
     ]
-    mappable.model._default_manager.filter(pk__in=unmapped).update(product=None)
+    _set_product(mapped, None)
+    unmapped = [row.pk for row in mapped]
     if unmapped:
         events.publish(
             MappingChanged(mappable=mappable.key, ids=tuple(unmapped)),

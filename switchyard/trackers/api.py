@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
+from django.db.models import Model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,8 +16,8 @@ from switchyard.core.api import IdField, IsOrgStaff, IsOrgStaffReadingOrAdmin
 from switchyard.core.filters import FilterSet, IdFilter
 from switchyard.monitoring.api import ProductBriefSerializer
 from switchyard.monitoring.selectors import sentry_issue_list
-from switchyard.products.models import Product
-from switchyard.trackers import selectors, services
+from switchyard.products.filters import ProductSubtreeFilter
+from switchyard.trackers import mapping_services, selectors, services
 from switchyard.trackers.models import (
     LocalPriority,
     PriorityMapping,
@@ -126,21 +129,6 @@ class StatusMappingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "tracker_project", "remote_status", "remote_status_id"]
 
 
-class StatusMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Which category each remote status counts as (several may count as done); editable by admins."""
-
-    permission_classes = [IsOrgStaffReadingOrAdmin]
-    queryset = StatusMapping.objects.none()
-    serializer_class = StatusMappingSerializer
-    filterset_fields = ["tracker_project", "category"]
-    http_method_names = ["get", "patch", "head", "options"]
-
-    def get_queryset(self):
-        return StatusMapping.objects.filter(
-            tracker_project__connection__organization=self.request.user.organization
-        )
-
-
 class PriorityMappingSerializer(serializers.ModelSerializer):
     class Meta:
         model = PriorityMapping
@@ -148,19 +136,55 @@ class PriorityMappingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "tracker_project", "priority"]
 
 
-class PriorityMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """The remote priority each local priority stands for; editable by admins."""
+class ProjectMappingViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """A mapping table of the caller's organization's tracker projects; admins change a row
+    through ``write``, the service that takes the row and the validated fields."""
 
     permission_classes = [IsOrgStaffReadingOrAdmin]
-    queryset = PriorityMapping.objects.none()
-    serializer_class = PriorityMappingSerializer
-    filterset_fields = ["tracker_project", "priority"]
     http_method_names = ["get", "patch", "head", "options"]
+    write: Callable[..., Model]
 
     def get_queryset(self):
-        return PriorityMapping.objects.filter(
+        return self.queryset.model._default_manager.filter(
             tracker_project__connection__organization=self.request.user.organization
         )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.write(mapping=serializer.instance, **serializer.validated_data)
+
+
+def project_mapping_viewset(
+    serializer_class: type[serializers.ModelSerializer],
+    *,
+    filter_by: str,
+    write: Callable[..., Model],
+    doc: str,
+) -> type[ProjectMappingViewSet]:
+    """The viewset of one mapping table, listed by tracker project and ``filter_by``."""
+    model = serializer_class.Meta.model
+    attributes = {
+        "__doc__": doc,
+        "__module__": __name__,
+        "queryset": model.objects.none(),
+        "serializer_class": serializer_class,
+        "filterset_fields": ["tracker_project", filter_by],
+        "write": staticmethod(write),
+    }
+    return type(f"{model.__name__}ViewSet", (ProjectMappingViewSet,), attributes)
+
+
+StatusMappingViewSet = project_mapping_viewset(
+    StatusMappingSerializer,
+    filter_by="category",
+    write=mapping_services.status_mapping_update,
+    doc="Which category each remote status counts as (several may count as done); editable by admins.",
+)
+PriorityMappingViewSet = project_mapping_viewset(
+    PriorityMappingSerializer,
+    filter_by="priority",
+    write=mapping_services.priority_mapping_update,
+    doc="The remote priority each local priority stands for; editable by admins.",
+)
 
 
 class TicketBriefSerializer(serializers.ModelSerializer):
@@ -241,6 +265,11 @@ class TicketLinkViewSet(
     def get_queryset(self):
         return selectors.ticket_link_list(organization=self.request.user.organization)
 
+    def perform_update(self, serializer):
+        serializer.instance = mapping_services.ticket_link_set_directions(
+            link=serializer.instance, **serializer.validated_data
+        )
+
     def perform_destroy(self, instance):
         services.ticket_unlink(link=instance)
 
@@ -290,7 +319,7 @@ class TicketFilter(FilterSet):
     status_category = django_filters.MultipleChoiceFilter(
         choices=StatusCategory.choices, distinct=False
     )
-    product = IdFilter(method="filter_product")
+    product = ProductSubtreeFilter(field_name="tracker_project__product")
     created_after = django_filters.IsoDateTimeFilter(
         field_name="remote_created_at", lookup_expr="gte"
     )
@@ -306,15 +335,6 @@ class TicketFilter(FilterSet):
             "created_after",
             "kind",
         ]
-
-    def filter_product(self, queryset, name, value):
-        product = Product.objects.filter(pk=value).only("path", "organization_id").first()
-        if product is None:
-            return queryset.none()
-        return queryset.filter(
-            tracker_project__product__path__startswith=product.path,
-            tracker_project__product__organization_id=product.organization_id,
-        )
 
 
 class TicketViewSet(viewsets.ReadOnlyModelViewSet):

@@ -186,37 +186,65 @@ def issue_from_json(data: Mapping[str, Any], *, site_url: str | None = None) -> 
     """
     fields = _optional_object(data, "fields")
     key = _str(data, "key")
-    self_url = _optional_str(data, "self")
-    site = (site_url or (site_of(self_url) if self_url else "")).rstrip("/")
     status = _optional_object(fields, "status")
-    priority = fields.get("priority")
-    labels = fields.get("labels") or []
-    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise TypeError("labels should be a list of strings")
-    description = fields.get("description")
-    if description is not None and not isinstance(description, Mapping):
-        raise TypeError("description should be an ADF document")
-    created = _optional_datetime(fields.get("created"))
-    updated = _optional_datetime(fields.get("updated"))
+    created, updated = _created_and_updated(fields)
     return JiraIssue(
         id=_str(data, "id"),
         key=key,
-        url=f"{site}/browse/{key}" if site else "",
-        project_key=_optional_str(_optional_object(fields, "project"), "key")
-        or key.rpartition("-")[0],
+        url=_browse_url(data, key, site_url),
+        project_key=_name_in(fields, "project", "key") or key.rpartition("-")[0],
         summary=_optional_str(fields, "summary") or "",
-        description=adf_to_markdown(dict(description)) if description else "",
-        issue_type=_optional_str(_optional_object(fields, "issuetype"), "name") or "",
+        description=_description(fields),
+        issue_type=_name_in(fields, "issuetype", "name") or "",
         status=_optional_str(status, "name") or "",
-        status_category=_optional_str(_optional_object(status, "statusCategory"), "key") or "",
-        priority=_optional_str(priority, "name") if isinstance(priority, Mapping) else None,
-        labels=tuple(labels),
+        status_category=_name_in(status, "statusCategory", "key") or "",
+        priority=_priority(fields),
+        labels=_labels(fields),
         assignee=_optional_user(fields.get("assignee")),
         reporter=_optional_user(fields.get("reporter")),
-        created=created or updated or UNKNOWN_TIME,
-        updated=updated or created or UNKNOWN_TIME,
+        created=created,
+        updated=updated,
         resolved=_optional_datetime(fields.get("resolutiondate")),
     )
+
+
+def _created_and_updated(fields: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """Each date stands in for the other when left out; with neither, the time is unknown."""
+    created = _optional_datetime(fields.get("created"))
+    updated = _optional_datetime(fields.get("updated"))
+    return created or updated or UNKNOWN_TIME, updated or created or UNKNOWN_TIME
+
+
+def _priority(fields: Mapping[str, Any]) -> str | None:
+    priority = fields.get("priority")
+    return _optional_str(priority, "name") if isinstance(priority, Mapping) else None
+
+
+def _browse_url(data: Mapping[str, Any], key: str, site_url: str | None) -> str:
+    """The issue's page on ``site_url``, else on the site of its ``self`` link; blank if neither."""
+    self_url = _optional_str(data, "self")
+    site = (site_url or (site_of(self_url) if self_url else "")).rstrip("/")
+    return f"{site}/browse/{key}" if site else ""
+
+
+def _name_in(data: Mapping[str, Any], key: str, name: str) -> str | None:
+    """A string field of an optional nested object (``fields.project.key``)."""
+    return _optional_str(_optional_object(data, key), name)
+
+
+def _labels(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    labels = fields.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise TypeError("labels should be a list of strings")
+    return tuple(labels)
+
+
+def _description(fields: Mapping[str, Any]) -> str:
+    """The ADF description as Markdown-like text; blank when there is none."""
+    description = fields.get("description")
+    if description is not None and not isinstance(description, Mapping):
+        raise TypeError("description should be an ADF document")
+    return adf_to_markdown(dict(description)) if description else ""
 
 
 def transition_from_json(data: Mapping[str, Any]) -> JiraTransition:
