@@ -24,6 +24,7 @@ PAGES = {
     "/sentry/": (FORBIDDEN, OK, OK, OK, FORBIDDEN, OK),
     "/sync/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     "/sync/deliveries/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    "/sync/connections/new/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
 }
 ROLES = ["customer", "vendor", "employee", "admin", "superuser", "outsider"]
 
