@@ -68,6 +68,8 @@ class ConnectionAddForm(forms.Form):
         default_url = DEFAULT_BASE_URLS.get(kind, "")
         self.fields["base_url"].required = not default_url
         self.fields["base_url"].initial = default_url
+        if default_url:
+            self.fields["base_url"].help_text = "Keep it for the hosted service, or give your own."
         self.fields["base_url"].widget.attrs["placeholder"] = default_url or "https://"
 
 
