@@ -51,6 +51,11 @@ def register_kind(kind: str, handlers: KindHandlers, *, needs: ConnectionNeeds) 
     _needs[kind] = needs
 
 
+def registered_kinds() -> list[str]:
+    """The kinds of remote the engine can work with, in the order they were registered."""
+    return list(_kinds)
+
+
 def kind_handlers(kind: str) -> KindHandlers:
     try:
         return _kinds[kind]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from switchyard.accounts.models import Organization
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.core.http import address_refusal
 from switchyard.sync.models import Connection, SyncRun
-from switchyard.sync.registry import connection_needs
+from switchyard.sync.registry import connection_needs, kind_handlers
 from switchyard.sync.scheduler import enqueue_pull
 
 MIN_SYNC_INTERVAL = timedelta(minutes=1)
@@ -73,15 +74,42 @@ def _validate(
         raise ValidationFailed("The connection is incomplete.", fields=errors)
 
 
-@transaction.atomic
-def connection_create(*, organization: Organization, kind: str, name: str, **fields) -> Connection:
-    """Add a connection to a remote; it is due for its first sync at once."""
+def _new_connection(
+    *, organization: Organization, kind: str, name: str, fields: dict
+) -> Connection:
     connection = Connection(organization=organization, kind=kind, name=name, **fields)
     if not connection.base_url:
         connection.base_url = connection_needs(kind).default_base_url
     _validate(connection)
+    return connection
+
+
+@transaction.atomic
+def connection_create(*, organization: Organization, kind: str, name: str, **fields) -> Connection:
+    """Add a connection to a remote; it is due for its first sync at once."""
+    connection = _new_connection(organization=organization, kind=kind, name=name, fields=fields)
     connection.save()
     return connection
+
+
+def connection_create_tested(
+    *, organization: Organization, kind: str, name: str, **fields
+) -> tuple[Connection, str]:
+    """Add a connection only once its remote accepted the credentials; also who they belong to.
+
+    A refusal raises the remote's ``RemoteError`` and saves nothing. A blank webhook secret is
+    made here, for the person to give to the remote.
+    """
+    if not fields.get("webhook_secret"):
+        fields["webhook_secret"] = secrets.token_urlsafe(24)
+    connection = _new_connection(organization=organization, kind=kind, name=name, fields=fields)
+    # Asked outside any transaction: no database lock is held while the remote answers.
+    identity = kind_handlers(kind).test_connection(connection)
+    connection.last_ok_at = timezone.now()
+    with transaction.atomic():
+        _validate(connection)  # again: another connection may have taken the name meanwhile
+        connection.save()
+    return connection, identity
 
 
 @transaction.atomic

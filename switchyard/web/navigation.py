@@ -29,9 +29,20 @@ def nav_items(user) -> list[tuple[str, str]]:
     return [("My issues", reverse("web:portal")), ("Raise an issue", reverse("web:portal_raise"))]
 
 
+def current_item(items: list[tuple[str, str]], path: str) -> str | None:
+    """The item a page belongs to: the longest item URL that starts its path (sub-pages too)."""
+    urls = [url for _, url in items if path.startswith(url)]
+    return max(urls, key=len, default=None)
+
+
 def navigation(request) -> dict:
     """Context processor: the navigation and role label of the person signed in."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "role_label": ""}
-    return {"nav_items": nav_items(user), "role_label": role_label(user)}
+        return {"nav_items": [], "nav_current": None, "role_label": ""}
+    items = nav_items(user)
+    return {
+        "nav_items": items,
+        "nav_current": current_item(items, request.path),
+        "role_label": role_label(user),
+    }

@@ -56,7 +56,8 @@ def _attach(nodes: list[dict], figures: dict[int, Counter]) -> None:
 
 @staff_only
 def product_page(request, pk: int):
-    """The product-centric view: Sentry projects, tracker projects, customer issues, new tickets."""
+    """The product-centric view: Sentry projects, tracker projects, customer issues, new tickets
+    and how many of them automation rules made."""
     product = get_object_or_404(product_list(organization=request.user.organization), pk=pk)
     overview = product_overview(product=product)
     issues = issues_of_products(user=request.user, products=product_subtree(product=product))

@@ -1,4 +1,5 @@
-"""Sentry issues of a product or project: filters, and tickets, resolve or ignore for the selected."""
+"""Sentry issues of a product or project: filters, and for the selected: new tickets, an existing
+ticket linked, resolve or ignore."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from switchyard.core.exceptions import DomainError
+from switchyard.core.http import fail_fast
 from switchyard.monitoring import services as monitoring
 from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue
 from switchyard.monitoring.selectors import sentry_issue_list, sentry_project_list
@@ -22,6 +26,8 @@ from switchyard.trackers.selectors import links_by_source, tracker_project_list,
 from switchyard.web.access import staff_only
 from switchyard.web.paging import page_of
 
+# How long linking waits for a tracker asked about a ticket not yet known here.
+LINK_TIMEOUT_SECONDS = 8.0
 LAST_SEEN = {"today": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 
 
@@ -78,9 +84,15 @@ class SelectionForm(forms.Form):
 
     issues = forms.ModelMultipleChoiceField(queryset=SentryIssue.objects.none())
     action = forms.ChoiceField(
-        choices=[("tickets", "Create tickets"), ("resolved", "Resolve"), ("ignored", "Ignore")]
+        choices=[
+            ("tickets", "Create tickets"),
+            ("link", "Link an existing ticket"),
+            ("resolved", "Resolve"),
+            ("ignored", "Ignore"),
+        ]
     )
     tracker_project = forms.ModelChoiceField(queryset=None, required=False)
+    ticket = forms.CharField(required=False, max_length=500, label="Ticket")
 
     def __init__(self, *args, organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -94,6 +106,8 @@ class SelectionForm(forms.Form):
         data = super().clean()
         if data.get("action") == "tickets" and not data.get("tracker_project"):
             self.add_error("tracker_project", "Choose the tracker project for the tickets.")
+        if data.get("action") == "link" and not data.get("ticket"):
+            self.add_error("ticket", "Give the key of the ticket to link, such as PAY-7.")
         return data
 
 
@@ -135,7 +149,7 @@ def issue_list(request):
 @staff_only
 @require_POST
 def act_on_selection(request):
-    """Create tickets for, resolve or ignore the selected issues, through the services."""
+    """Create tickets for, link a ticket to, resolve or ignore the selected issues."""
     form = SelectionForm(request.POST, organization=request.user.organization)
     back = request.POST.get("next", "")
     target = f"/sentry/{back}" if back.startswith("?") else "/sentry/"
@@ -157,8 +171,37 @@ def act_on_selection(request):
             messages.warning(
                 request, f"{len(result.already_linked)} already had a ticket there: skipped."
             )
+    elif action == "link":
+        _link_existing(request, issues, form.cleaned_data["ticket"])
     else:
         for issue in issues:
             monitoring.sentry_issue_set_status(issue=issue, status=action)
         messages.success(request, f"{len(issues)} issues marked {action}.")
     return redirect(target)
+
+
+def _link_existing(request, issues: list[SentryIssue], key_or_url: str) -> None:
+    """Link one existing ticket to every selected issue; issues already linked there are skipped."""
+    linked, skipped = [], 0
+    try:
+        with fail_fast(timeout=LINK_TIMEOUT_SECONDS), transaction.atomic():
+            for issue in issues:
+                try:
+                    linked.append(
+                        trackers.ticket_link_existing(source=issue, key_or_url=key_or_url)
+                    )
+                except trackers.AlreadyLinked:
+                    skipped += 1
+    except DomainError as error:
+        said = [message for messages_ in error.fields.values() for message in messages_]
+        messages.error(request, " ".join(said) or error.message)
+        return
+    if linked:
+        ticket = linked[0].ticket
+        messages.success(
+            request, f"{ticket.key} linked to {len(linked)} issue{pluralize(len(linked))}."
+        )
+    if skipped:
+        messages.warning(
+            request, f"{skipped} already had a ticket in that tracker project: skipped."
+        )

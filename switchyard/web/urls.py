@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from switchyard.web import home, inbox, portal, products, sentry, sync_health
+from switchyard.web import connections, home, inbox, portal, products, sentry, sync_health
 
 web_patterns = [
     path("portal/", portal.my_issues, name="portal"),
@@ -18,6 +18,7 @@ web_patterns = [
     path("sentry/selection/", sentry.act_on_selection, name="sentry_act"),
     path("sync/", sync_health.health, name="sync_health"),
     path("sync/deliveries/", sync_health.deliveries, name="sync_deliveries"),
+    path("sync/connections/new/", connections.add_connection, name="sync_connection_add"),
     path(
         "sync/connections/<int:pk>/<str:action>/",
         sync_health.connection_action,

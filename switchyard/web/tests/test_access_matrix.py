@@ -1,5 +1,7 @@
 """Every page for every role: signed out, each role, a platform superuser, another organization."""
 
+import re
+
 import pytest
 
 from switchyard.accounts.tests.factories import AdminFactory
@@ -24,6 +26,7 @@ PAGES = {
     "/sentry/": (FORBIDDEN, OK, OK, OK, FORBIDDEN, OK),
     "/sync/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     "/sync/deliveries/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    "/sync/connections/new/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
 }
 ROLES = ["customer", "vendor", "employee", "admin", "superuser", "outsider"]
 
@@ -65,3 +68,36 @@ def test_actions_on_another_organizations_objects_are_404(client, org, objects):
         f"/sync/connections/{connection.pk}/test/",
     ]:
         assert client.post(url, {"action": "reopen"}).status_code == ABSENT, url
+
+
+NAVIGATION = {
+    "customer": ("Customer", ["/portal/", "/portal/raise/"]),
+    "vendor": ("Vendor", ["/inbox/", "/products/", "/sentry/"]),
+    "employee": ("Employee", ["/inbox/", "/products/", "/sentry/"]),
+    "admin": ("Organization admin", ["/inbox/", "/products/", "/sentry/", "/sync/", "/admin/"]),
+    "superuser": ("Platform admin", ["/admin/"]),
+}
+
+
+def test_the_header_names_the_role_and_the_navigation_what_it_can_use(
+    client, people, django_user_model
+):
+    people = {
+        **people,
+        "superuser": django_user_model.objects.create_superuser("root", "r@example.com", "pw"),
+    }
+    for role, (label, urls) in NAVIGATION.items():
+        client.force_login(people[role])
+        html = client.get("/", follow=True).content.decode()
+        assert f'data-testid="role">{label}<' in html, role
+        nav = html[html.index('<nav class="nav">') : html.index("</nav>")]
+        assert re.findall(r'href="([^"]+)"', nav) == urls, role
+        for url in urls:
+            assert client.get(url, follow=True).status_code == OK, (role, url)
+
+
+def test_a_sub_page_marks_its_section_in_the_navigation(client, people):
+    client.force_login(people["admin"])
+    html = client.get("/sync/connections/new/").content.decode()
+    assert '<a href="/sync/" aria-current="page">Sync health</a>' in html
+    assert html.count('aria-current="page"') == 2  # the section, and the kind of connection

@@ -156,3 +156,27 @@ def test_lists_cost_the_same_queries_at_any_page_size(client, admin, tracker, ma
     assert queries(f"{sentry}&page_size=1") == queries(f"{sentry}&page_size=200") <= 10
     assert queries(f"{product}?page_size=1") == queries(f"{product}?page_size=200") <= 20
     assert queries("/products/") <= 8
+
+
+def test_the_product_page_counts_the_tickets_rules_made_this_week(
+    signed_in, admin, people, tracker, mapped
+):
+    platform, checkout = mapped["platform"], mapped["checkout"]
+    issues = list(unresolved(mapped["projects"][1])[:3])
+    for issue in issues[:2]:
+        ticket_create_for_source(source=issue, tracker_project=tracker.project, via="rule")
+    ticket_create_for_source(source=issues[2], tracker_project=tracker.project)
+
+    def automation(user, product):
+        html = signed_in(user).get(f"/products/{product.pk}/").content.decode()
+        start = html.index('data-testid="automation"')
+        return html[start : html.index("</div>", start)]
+
+    assert "<b>2</b><span>tickets auto-created this week" in automation(admin, checkout)
+    assert "<b>2</b>" in automation(admin, platform)  # rolled up from its sub-product
+    assert "/admin/automation/automationrule/" in automation(admin, checkout)
+    employee = people["employee"]
+    employee.organization = admin.organization
+    employee.save()
+    seen = automation(employee, checkout)
+    assert "<b>2</b>" in seen and "/admin/" not in seen  # the rules live in the admin

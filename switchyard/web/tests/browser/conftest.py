@@ -116,6 +116,14 @@ class Browser:
         self.driver.save_screenshot(str(path))
         return path
 
+    def screenshots(self, name: str) -> None:
+        """Pictures of the page at 1280 px and at a phone's width (``<name>-phone``)."""
+        size = self.driver.get_window_size()
+        self.screenshot(name)
+        self.driver.set_window_size(390, 844)
+        self.screenshot(f"{name}-phone")
+        self.driver.set_window_size(size["width"], size["height"])
+
 
 @pytest.fixture
 def browser(request, chromium_paths, live_server):
