@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from switchyard.core.exceptions import DomainError
 from switchyard.monitoring import services as monitoring
 from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue
-from switchyard.monitoring.selectors import sentry_issue_list, sentry_project_list
+from switchyard.monitoring.selectors import sentry_issue_list, sentry_projects
 from switchyard.products.selectors import product_list, product_subtree
 from switchyard.trackers import services as trackers
-from switchyard.trackers.selectors import links_by_source, tracker_project_list, with_ticket_flag
+from switchyard.trackers.selectors import links_by_source, tracker_projects, with_ticket_flag
 from switchyard.web.access import staff_only
 from switchyard.web.paging import page_of
 
@@ -53,7 +53,7 @@ class SentryIssueFilter(django_filters.FilterSet):
     def __init__(self, *args, organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.filters["product"].queryset = product_list(organization=organization)
-        self.filters["project"].queryset = sentry_project_list(organization=organization).order_by(
+        self.filters["project"].queryset = sentry_projects(organization=organization).order_by(
             "slug"
         )
         self.form.fields["q"].widget.input_type = "search"
@@ -85,7 +85,7 @@ class SelectionForm(forms.Form):
     def __init__(self, *args, organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["issues"].queryset = sentry_issue_list(organization=organization)
-        self.fields["tracker_project"].queryset = tracker_project_list(
+        self.fields["tracker_project"].queryset = tracker_projects(
             organization=organization
         ).filter(is_deleted=False)
         self.fields["tracker_project"].label_from_instance = lambda p: f"{p.key} · {p.name}"
