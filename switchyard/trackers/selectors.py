@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -74,25 +74,34 @@ def links_of_ticket(
 
 
 def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
-    """Per product (not rolled up): its open tickets and the tickets created this week (two
-    queries, one through the open-ticket index, one through the creation-time index)."""
+    """Per product (not rolled up): its open tickets and the tickets created this week (one query
+    of two parts, one read through the open-ticket index, one through the creation-time index)."""
     tickets = Ticket.objects.filter(
         tracker_project__in=tracker_projects(organization=organization)
         .filter(product__isnull=False)
         .values("pk")
     )
     week_ago = timezone.now() - timedelta(days=7)
+
+    def per_product(subset: QuerySet[Ticket], figure: str) -> QuerySet:
+        return (
+            subset.values("tracker_project__product")
+            .annotate(n=Count("*"), figure=Value(figure, output_field=CharField()))
+            .order_by()
+        )
+
+    rows = per_product(tickets.filter(OPEN_TICKET), "open_tickets").union(
+        per_product(
+            tickets.filter(is_deleted=False, remote_created_at__gte=week_ago), "tickets_this_week"
+        ),
+        all=True,
+    )
     counts: dict[int, dict[str, int]] = {}
-    for figure, subset in [
-        ("open_tickets", tickets.filter(OPEN_TICKET)),
-        ("tickets_this_week", tickets.filter(is_deleted=False, remote_created_at__gte=week_ago)),
-    ]:
-        rows = subset.values("tracker_project__product").annotate(n=Count("*")).order_by()
-        for row in rows:
-            product = counts.setdefault(
-                row["tracker_project__product"], {"open_tickets": 0, "tickets_this_week": 0}
-            )
-            product[figure] = row["n"]
+    for row in rows:
+        product = counts.setdefault(
+            row["tracker_project__product"], {"open_tickets": 0, "tickets_this_week": 0}
+        )
+        product[row["figure"]] = row["n"]
     return counts
 
 
