@@ -62,7 +62,7 @@ def product_unresolved_counts(*, organization: Organization) -> dict[int, dict[s
             status=IssueStatus.UNRESOLVED,
         )
         .values("project__product", "level")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # "*", not the id: the partial index alone answers
         .order_by()
     )
     counts: dict[int, dict[str, int]] = {}
