@@ -8,6 +8,7 @@ machine absolute times move with the load; ratios and orders of magnitude do not
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import statistics
@@ -31,6 +32,7 @@ CHILD_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_COOKIES": "false",
+    "SECURE_SSL_REDIRECT": "false",
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
 }
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -212,3 +214,47 @@ def serve_web(processes: Processes, workers: int = 2) -> str:
         "web", r"(?s)Booting worker.*Booting worker" if workers > 1 else "Booting worker"
     )
     return url
+
+
+def database_to_measure(name: str, url: str | None):
+    """``url`` as given (filled once, kept for the next run), else a throw-away one of ``name``."""
+    return contextlib.nullcontext(url) if url else DATABASES[name]()
+
+
+def run_measuring_child(script: str, database_url: str, *argv: str) -> list[dict[str, Any]]:
+    """Run ``script --measure *argv`` against ``database_url``; the JSON list it printed last."""
+    done = subprocess.run(
+        [sys.executable, script, "--measure", *argv],
+        cwd=ROOT,
+        env=child_env(database_url),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the measurement failed (exit status {done.returncode})")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def timed_gets(client, url: str, repeat: int) -> dict[str, Any]:
+    """GET ``url`` twice to warm up, then ``repeat`` times: p50, p99 and the queries of one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - begin)
+        assert response.status_code == 200, (url, response.content[:300])
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return {
+        "endpoint": url,
+        "p50_ms": median(times) * 1000,
+        "p99_ms": percentile(times, 0.99) * 1000,
+        "queries": len(captured),
+        "sql": [query["sql"] for query in captured],
+    }

@@ -24,16 +24,24 @@ def product_sentry_stats(*, product: Product) -> dict:
     issues = SentryIssue.objects.filter(project__in=projects, is_deleted=False)
     unresolved = issues.filter(status=IssueStatus.UNRESOLVED)
     by_level = {level: 0 for level in IssueLevel.values}
-    by_level.update(dict(unresolved.values_list("level").annotate(n=Count("*")).order_by()))
-    totals = unresolved.aggregate(events=Sum("event_count"), users=Sum("user_count"))
+    totals = {"events": 0, "users": 0}
+    # One read of the unresolved issues' partial index, grouped by level.
+    for row in (
+        unresolved.values("level")
+        .annotate(n=Count("*"), events=Sum("event_count"), users=Sum("user_count"))
+        .order_by()
+    ):
+        by_level[row["level"]] = row["n"]
+        totals["events"] += row["events"] or 0
+        totals["users"] += row["users"] or 0
     newest = issues.order_by("-first_seen").values("id", "short_id", "title", "first_seen").first()
     return {
         "product": {"id": product.pk, "name": product.name, "full_path": product.full_path},
         "sentry_projects": projects.count(),
         "unresolved_issues": sum(by_level.values()),
         "unresolved_by_level": by_level,
-        "events": totals["events"] or 0,
-        "users_affected": totals["users"] or 0,
+        "events": totals["events"],
+        "users_affected": totals["users"],
         "newest_issue": newest,
     }
 

@@ -14,7 +14,7 @@ from switchyard.support.models import (
     IssueStatus,
     IssueStatusChange,
 )
-from switchyard.trackers.models import TicketLink
+from switchyard.trackers.models import TicketLink, TrackerProject
 
 RELATED = [
     "organization",
@@ -74,10 +74,12 @@ OPEN_STATUSES = [IssueStatus.OPEN, IssueStatus.IN_PROGRESS]
 
 
 def _product_links(product_ids) -> QuerySet[TicketLink]:
+    # Through the (few) tracker projects of these products, not a join of every link to a product.
+    projects = TrackerProject.objects.filter(product__in=product_ids).values("pk")
     return TicketLink.objects.filter(
         source_type=ContentType.objects.get_for_model(CustomerIssue),
         is_active=True,
-        tracker_project__product__in=product_ids,
+        tracker_project__in=projects,
     )
 
 

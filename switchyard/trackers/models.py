@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 from switchyard.products.models import Product
 from switchyard.sync.models import Connection
@@ -18,6 +19,8 @@ class StatusCategory(models.TextChoices):
 
 
 CLOSED_CATEGORIES = frozenset({StatusCategory.DONE, StatusCategory.CANCELED})
+# Sorted: the open-ticket index's condition and the queries that use it must read the same.
+OPEN_TICKET = Q(is_deleted=False) & ~Q(status_category__in=sorted(CLOSED_CATEGORIES))
 
 
 class LocalPriority(models.TextChoices):
@@ -161,6 +164,12 @@ class Ticket(models.Model):
                 name="ticket_project_category_idx",
             ),
             models.Index(fields=["-remote_created_at"], name="ticket_created_idx"),
+            # Open tickets per project (project and product figures) from this index alone.
+            models.Index(
+                fields=["tracker_project"],
+                condition=OPEN_TICKET,
+                name="ticket_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,20 +5,34 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
-from switchyard.trackers.models import CLOSED_CATEGORIES, Ticket, TicketLink, TrackerProject
+from switchyard.trackers.models import OPEN_TICKET, Ticket, TicketLink, TrackerProject
 
-OPEN_TICKETS = Q(tickets__is_deleted=False) & ~Q(tickets__status_category__in=CLOSED_CATEGORIES)
+
+def tracker_projects(*, organization: Organization) -> QuerySet[TrackerProject]:
+    """The organization's tracker projects with their product, without figures."""
+    return TrackerProject.objects.filter(connection__organization=organization).select_related(
+        "product"
+    )
 
 
 def tracker_project_list(*, organization: Organization) -> QuerySet[TrackerProject]:
+    """Projects with their open tickets, counted per project shown from the open-ticket index."""
+    open_tickets = (
+        Ticket.objects.filter(OPEN_TICKET, tracker_project=OuterRef("pk"))
+        .order_by()
+        .values("tracker_project")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     return (
-        TrackerProject.objects.filter(connection__organization=organization)
-        .select_related("connection", "product")
-        .annotate(open_tickets=Count("tickets", filter=OPEN_TICKETS))
+        tracker_projects(organization=organization)
+        .select_related("connection")
+        .annotate(open_tickets=Coalesce(Subquery(open_tickets), 0))
     )
 
 
@@ -75,28 +89,35 @@ def links_of_project(
 
 
 def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
-    """Per product (not rolled up): its open tickets and the tickets created this week (one query)."""
-    week_ago = timezone.now() - timedelta(days=7)
-    rows = (
-        Ticket.objects.filter(
-            connection__organization=organization,
-            is_deleted=False,
-            tracker_project__product__isnull=False,
-        )
-        .values("tracker_project__product")
-        .annotate(
-            open=Count("id", filter=~Q(status_category__in=CLOSED_CATEGORIES)),
-            this_week=Count("id", filter=Q(remote_created_at__gte=week_ago)),
-        )
-        .order_by()
+    """Per product (not rolled up): its open tickets and the tickets created this week (one query
+    of two parts, one read through the open-ticket index, one through the creation-time index)."""
+    tickets = Ticket.objects.filter(
+        tracker_project__in=tracker_projects(organization=organization)
+        .filter(product__isnull=False)
+        .values("pk")
     )
-    return {
-        row["tracker_project__product"]: {
-            "open_tickets": row["open"],
-            "tickets_this_week": row["this_week"],
-        }
-        for row in rows
-    }
+    week_ago = timezone.now() - timedelta(days=7)
+
+    def per_product(subset: QuerySet[Ticket], figure: str) -> QuerySet:
+        return (
+            subset.values("tracker_project__product")
+            .annotate(n=Count("*"), figure=Value(figure, output_field=CharField()))
+            .order_by()
+        )
+
+    rows = per_product(tickets.filter(OPEN_TICKET), "open_tickets").union(
+        per_product(
+            tickets.filter(is_deleted=False, remote_created_at__gte=week_ago), "tickets_this_week"
+        ),
+        all=True,
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        product = counts.setdefault(
+            row["tracker_project__product"], {"open_tickets": 0, "tickets_this_week": 0}
+        )
+        product[row["figure"]] = row["n"]
+    return counts
 
 
 def _active_links_of(model) -> QuerySet[TicketLink]:

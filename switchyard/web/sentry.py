@@ -19,10 +19,10 @@ from switchyard.core.exceptions import DomainError
 from switchyard.core.http import fail_fast
 from switchyard.monitoring import services as monitoring
 from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue
-from switchyard.monitoring.selectors import sentry_issue_list, sentry_project_list
+from switchyard.monitoring.selectors import sentry_issue_list, sentry_projects
 from switchyard.products.selectors import product_list, product_subtree
 from switchyard.trackers import services as trackers
-from switchyard.trackers.selectors import links_by_source, tracker_project_list, with_ticket_flag
+from switchyard.trackers.selectors import links_by_source, tracker_projects, with_ticket_flag
 from switchyard.web.access import staff_only
 from switchyard.web.paging import page_of
 
@@ -59,7 +59,7 @@ class SentryIssueFilter(django_filters.FilterSet):
     def __init__(self, *args, organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.filters["product"].queryset = product_list(organization=organization)
-        self.filters["project"].queryset = sentry_project_list(organization=organization).order_by(
+        self.filters["project"].queryset = sentry_projects(organization=organization).order_by(
             "slug"
         )
         self.form.fields["q"].widget.input_type = "search"
@@ -76,7 +76,8 @@ class SentryIssueFilter(django_filters.FilterSet):
         return queryset.filter(last_seen__gte=timezone.now() - LAST_SEEN[value])
 
     def by_ticket(self, queryset, name, value):
-        return queryset.filter(has_ticket=value == "yes")
+        # Only here: as a column of every page, the flag makes PostgreSQL hash every link first.
+        return with_ticket_flag(queryset).filter(has_ticket=value == "yes")
 
 
 class SelectionForm(forms.Form):
@@ -97,7 +98,7 @@ class SelectionForm(forms.Form):
     def __init__(self, *args, organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["issues"].queryset = sentry_issue_list(organization=organization)
-        self.fields["tracker_project"].queryset = tracker_project_list(
+        self.fields["tracker_project"].queryset = tracker_projects(
             organization=organization
         ).filter(is_deleted=False)
         self.fields["tracker_project"].label_from_instance = lambda p: f"{p.key} · {p.name}"
@@ -131,9 +132,7 @@ def _preselected_project(filters: SentryIssueFilter, projects):
 @staff_only
 def issue_list(request):
     organization = request.user.organization
-    issues = with_ticket_flag(sentry_issue_list(organization=organization)).order_by(
-        "-last_seen", "-id"
-    )
+    issues = sentry_issue_list(organization=organization).order_by("-last_seen", "-id")
     filters = SentryIssueFilter(request.GET, queryset=issues, organization=organization)
     page = page_of(request, filters.qs)
     tickets = links_by_source(model=SentryIssue, source_ids=[issue.pk for issue in page])

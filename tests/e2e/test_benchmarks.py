@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
     [
         ("webhooks.py", ["accepted/s", "p99 ms", "drain s"]),
         ("api.py", ["/api/issues/?cursor=", "/api/sentry/projects/", "p99 ms"]),
+        ("web.py", ["/inbox/", "/products/1/", "/products/", "/sentry/", "p99 ms"]),
         ("propagation.py", ["Jira done -> Sentry resolved over 3 changes", "p95"]),
         ("pull_sentry.py", ["pull issues/s", "ratio"]),
     ],
