@@ -293,7 +293,8 @@ def measure(
         generator_cpu = time.process_time() - generator_cpu
         for n in range(workers if backlog else 0):
             processes.start(f"worker-{n}", *MANAGE, *WORKER_COMMANDS[backend](n))
-        drain_s = wait_drained(database_url, count, timeout=max(60, count / 5))
+        # Generous: a bound against hanging, not a target (workers start slowly on a loaded machine).
+        drain_s = wait_drained(database_url, count, timeout=max(300, count / 2))
         if backend == "rq":
             tasks = rq_task_count(tasks_env["REDIS_URL"])
     refused = [status for status in statuses if status != 202]
