@@ -32,7 +32,8 @@ CHILD_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_COOKIES": "false",
-    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_SSL_REDIRECT": "false",  # served over plain HTTP on 127.0.0.1
+    "SWITCHYARD_ALLOW_PRIVATE_REMOTES": "true",  # the fakes listen on 127.0.0.1
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
 }
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -41,6 +42,26 @@ MANAGE = [sys.executable, str(ROOT / "manage.py")]
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by process ``pid`` and its living descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # The fields after the command name, which may itself hold spaces and parentheses.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, total = {pid}, 0
+    for _ in range(8):  # processes a few levels deep at most
+        tree |= {child for child, (parent, _) in stats.items() if parent in tree}
+    for member in tree:
+        total += stats.get(member, (0, 0))[1]
+    return total / ticks
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -194,8 +215,9 @@ def serve_fake(processes: Processes, kind: str, *extra: str) -> tuple[str, dict[
     return url, credentials
 
 
-def serve_web(processes: Processes, workers: int = 2) -> str:
-    """gunicorn with ``workers`` sync workers on an ephemeral port of 127.0.0.1; its base URL."""
+def serve_web(processes: Processes, workers: int = 2, threads: int = 1) -> str:
+    """gunicorn with ``workers`` workers on an ephemeral port of 127.0.0.1 (sync workers, or
+    gthread workers of ``threads`` threads each); its base URL."""
     processes.start(
         "web",
         sys.executable,
@@ -204,6 +226,7 @@ def serve_web(processes: Processes, workers: int = 2) -> str:
         "config.wsgi",
         "--workers",
         str(workers),
+        *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
         "--bind",
         "127.0.0.1:0",
         "--log-level",

@@ -16,15 +16,20 @@ one task each), and the time the workers needed after the last acceptance to dra
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import functools
+import http.client
 import json
+import random
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from benchlib import (
@@ -39,6 +44,7 @@ from benchlib import (
     migrate,
     percentile,
     print_table,
+    process_tree_cpu,
     serve_fake,
     serve_web,
     setup_django,
@@ -46,8 +52,25 @@ from benchlib import (
 
 Delivery = tuple[str, dict[str, str], bytes]
 SEED = {"issues": 50, "projects": 2, "seed": 1}
+BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+# A task worker per backend; RQ's SimpleWorker runs jobs in its own process instead of forking
+# one per job.
+WORKER_COMMANDS = {
+    "database": lambda n: ["db_worker", "--worker-id", f"bench-{n}"],
+    "rq": lambda n: [
+        "rqworker",
+        "--job-class",
+        "django_tasks_rq.Job",
+        "--worker-class",
+        "rq.worker.SimpleWorker",
+        "--name",
+        f"bench-{n}-{random.getrandbits(32):x}",
+    ],
+}
 COLUMNS = [
     ("database", lambda r: r["database"]),
+    ("tasks on", lambda r: r["backend"]),
+    ("workers", lambda r: f"{r['workers']}"),
     ("deliveries", lambda r: f"{r['deliveries']:,}"),
     ("accepted/s", lambda r: f"{r['accepted_per_s']:,.0f}"),
     ("p50 ms", lambda r: f"{r['p50_ms']:.1f}"),
@@ -56,6 +79,9 @@ COLUMNS = [
     ("applied once", lambda r: f"{r['applied_once']:,}"),
     ("tasks", lambda r: f"{r['tasks']:,}"),
     ("drain s", lambda r: f"{r['drain_s']:.1f}"),
+    ("processed/s", lambda r: f"{r['processed_per_s']:,.0f}"),
+    ("web CPU ms", lambda r: f"{r['web_cpu_ms']:.2f}"),
+    ("generator CPU ms", lambda r: f"{r['generator_cpu_ms']:.2f}"),
 ]
 
 
@@ -94,7 +120,8 @@ def signed_deliveries(connections: dict[str, Any], count: int) -> list[Callable[
     from switchyard.fakes.linear import FakeLinear
     from switchyard.fakes.sentry import FakeSentry
 
-    sentry = FakeSentry.seeded(issues=20, projects=2, seed=1)
+    # One Sentry issue per Sentry delivery: the inbox refuses the same signed body twice (a replay).
+    sentry = FakeSentry.seeded(issues=count // 3 + 1, projects=2, seed=1)
     jira, linear = FakeJira.seeded(**SEED), FakeLinear.seeded(**SEED)
     sentry_ids, jira_keys, linear_ids = list(sentry.issues), list(jira.by_key), list(linear.issues)
 
@@ -102,7 +129,7 @@ def signed_deliveries(connections: dict[str, Any], count: int) -> list[Callable[
         return f"/api/webhooks/{kind}/{connections[kind]['uuid']}/"
 
     def sentry_delivery(n: int) -> Delivery:
-        issue_id = str(sentry_ids[n % len(sentry_ids)])
+        issue_id = str(sentry_ids[n // 3 % len(sentry_ids)])
         secret = connections["sentry"]["secret"]
         return path("sentry"), *sentry.build_webhook(
             "issue.resolved", issue_id=issue_id, secret=secret
@@ -121,29 +148,68 @@ def signed_deliveries(connections: dict[str, Any], count: int) -> list[Callable[
     return [functools.partial(kinds[n % 3], n) for n in range(count)]
 
 
-async def post_all(
-    base_url: str, deliveries, concurrency: int
-) -> tuple[list[float], list[int], float]:
-    """Post every delivery keeping ``concurrency`` in flight; latencies (s), statuses, wall time."""
+def post_all(base_url: str, deliveries, concurrency: int) -> tuple[list[float], list[int], float]:
+    """Post every delivery keeping ``concurrency`` in flight; latencies (s), statuses, wall time.
+
+    A thread per request in flight, each with its own ``http.client`` connection (kept alive when
+    the server keeps it): the generator shares the machine's cores with the server, and this costs
+    a fraction of the CPU per request of an asyncio client."""
+    address = urlsplit(base_url)
+    pending = iter(deliveries)
+    lock = threading.Lock()
     latencies: list[float] = []
     statuses: list[int] = []
-    queue: asyncio.Queue = asyncio.Queue()
-    for delivery in deliveries:
-        queue.put_nowait(delivery)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
-        async def sender() -> None:
-            while not queue.empty():
-                path, headers, body = queue.get_nowait()()
-                start = time.perf_counter()
-                response = await client.post(path, content=body, headers=headers)
-                latencies.append(time.perf_counter() - start)
-                statuses.append(response.status_code)
+    def sender() -> None:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        while True:
+            with lock:
+                delivery = next(pending, None)
+            if delivery is None:
+                break
+            path, headers, body = delivery()
+            start = time.perf_counter()
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - start)
+            statuses.append(response.status)
+        connection.close()
 
-        start = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
-        return latencies, statuses, time.perf_counter() - start
+    senders = [threading.Thread(target=sender) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join()
+    return latencies, statuses, time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def redis_database() -> Iterator[str]:
+    """The URL of an empty database of the local Redis, emptied again afterwards."""
+    import redis
+
+    for index in random.sample(range(1, 15), 14):
+        client = redis.Redis(host="127.0.0.1", port=6379, db=index)
+        if client.dbsize() == 0:
+            break
+    else:
+        raise SystemExit("no empty Redis database for the RQ queue")
+    try:
+        yield f"redis://127.0.0.1:6379/{index}"
+    finally:
+        for key in client.scan_iter("rq:*"):
+            client.delete(key)
+
+
+def rq_task_count(redis_url: str) -> int:
+    """Jobs the RQ workers finished or failed (kept for RQ's result TTL, 500 s)."""
+    import redis
+    from rq import Queue
+
+    queue = Queue("default", connection=redis.Redis.from_url(redis_url))
+    return queue.finished_job_registry.count + queue.failed_job_registry.count
 
 
 def query(database_url: str, sql: str) -> list[tuple]:
@@ -169,40 +235,71 @@ def wait_drained(database_url: str, count: int, timeout: float) -> float:
     raise SystemExit(f"the workers did not drain the queue within {timeout:.0f} s")
 
 
-def start_fakes(processes: Processes) -> dict[str, dict[str, str]]:
-    """Fake Jira and Linear on 127.0.0.1; the connection fields of the three remotes."""
-    jira_url, jira = serve_fake(processes, "jira", *(f"--{k}={v}" for k, v in SEED.items()))
-    linear_url, linear = serve_fake(processes, "linear", *(f"--{k}={v}" for k, v in SEED.items()))
-    return {
-        "sentry": {
-            "base_url": "https://sentry.example",
-            "remote_organization": "acme",
-            "api_token": "unused-here",
-        },
-        "jira": {
-            "base_url": jira_url,
-            "account_email": jira["email"],
-            "api_token": jira["API token"],
-        },
-        "linear": {"base_url": f"{linear_url}/graphql", "api_token": linear["API key"]},
+def measure(
+    name: str,
+    database_url: str,
+    count: int,
+    concurrency: int,
+    workers: int,
+    *,
+    backend: str = "database",
+    redis_url: str | None = None,
+    threads: int = 1,
+    backlog: bool = False,
+) -> dict:
+    tasks_env = {
+        "TASKS_BACKEND": BACKENDS[backend],
+        **({"REDIS_URL": redis_url} if redis_url else {}),
     }
-
-
-def connections_made_by_child(database_url: str, remotes: dict[str, Any]) -> dict[str, Any]:
-    """``create_connections`` run in a child process set up against the database."""
-    made = subprocess.run(
-        [sys.executable, __file__, "--create-connections", json.dumps(remotes)],
-        cwd=ROOT,
-        env=child_env(database_url),
-        stdout=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    return json.loads(made.stdout.splitlines()[-1])
-
-
-def stored_counts(database_url: str) -> dict[str, Any]:
-    """Deliveries stored (by status), applied at the first attempt, and their tasks."""
+    migrate(database_url)
+    with Processes(child_env(database_url, **tasks_env)) as processes:
+        jira_url, jira = serve_fake(processes, "jira", *(f"--{k}={v}" for k, v in SEED.items()))
+        linear_url, linear = serve_fake(
+            processes, "linear", *(f"--{k}={v}" for k, v in SEED.items())
+        )
+        remotes = {
+            "sentry": {
+                "base_url": "https://sentry.example",
+                "remote_organization": "acme",
+                "api_token": "unused-here",
+            },
+            "jira": {
+                "base_url": jira_url,
+                "account_email": jira["email"],
+                "api_token": jira["API token"],
+            },
+            "linear": {"base_url": f"{linear_url}/graphql", "api_token": linear["API key"]},
+        }
+        made = subprocess.run(
+            [sys.executable, __file__, "--create-connections", json.dumps(remotes)],
+            cwd=ROOT,
+            env=child_env(database_url, **tasks_env),
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        deliveries = signed_deliveries(json.loads(made.stdout.splitlines()[-1]), count)
+        web = serve_web(processes, workers=2, threads=threads)
+        for n in range(0 if backlog else workers):
+            processes.start(f"worker-{n}", *MANAGE, *WORKER_COMMANDS[backend](n))
+        # Warm every web worker up (imports, URL resolver, connection) with refused deliveries.
+        path, headers, body = deliveries[0]()
+        for _ in range(4 * concurrency):
+            httpx.post(f"{web}{path}", content=body + b" ", headers=headers, timeout=60)
+        (gunicorn,) = (p for p in processes.running if p.name == "web")  # type: ignore[attr-defined]
+        web_cpu, generator_cpu = process_tree_cpu(gunicorn.pid), time.process_time()
+        latencies, statuses, wall = post_all(web, deliveries, concurrency)
+        web_cpu = process_tree_cpu(gunicorn.pid) - web_cpu
+        generator_cpu = time.process_time() - generator_cpu
+        for n in range(workers if backlog else 0):
+            processes.start(f"worker-{n}", *MANAGE, *WORKER_COMMANDS[backend](n))
+        # Generous: a bound against hanging, not a target (workers start slowly on a loaded machine).
+        drain_s = wait_drained(database_url, count, timeout=max(300, count / 2))
+        if backend == "rq":
+            tasks = rq_task_count(tasks_env["REDIS_URL"])
+    refused = [status for status in statuses if status != 202]
+    if refused:
+        raise SystemExit(f"{len(refused)} deliveries were not accepted: {sorted(set(refused))}")
     by_status = dict(
         query(database_url, "SELECT status, count(*) FROM sync_webhookdelivery GROUP BY status")
     )
@@ -211,44 +308,35 @@ def stored_counts(database_url: str) -> dict[str, Any]:
         "SELECT count(*) FROM sync_webhookdelivery WHERE attempts = 1"
         " AND status IN ('processed', 'ignored')",
     )[0]
-    (tasks,) = query(
-        database_url,
-        "SELECT count(*) FROM django_tasks_database_dbtaskresult"
-        " WHERE task_path LIKE '%process_webhook_task'",
-    )[0]
-    return {
-        "stored": sum(by_status.values()),
-        "by_status": by_status,
-        "applied_once": applied_once,
-        "tasks": tasks,
-    }
-
-
-def measure(name: str, database_url: str, count: int, concurrency: int, workers: int) -> dict:
-    migrate(database_url)
-    with Processes(child_env(database_url)) as processes:
-        remotes = start_fakes(processes)
-        deliveries = signed_deliveries(connections_made_by_child(database_url, remotes), count)
-        web = serve_web(processes, workers=2)
-        for n in range(workers):
-            processes.start(f"worker-{n}", *MANAGE, "db_worker", "--worker-id", f"bench-{n}")
-        # Warm every web worker up (imports, URL resolver, connection) with refused deliveries.
-        path, headers, body = deliveries[0]()
-        for _ in range(4 * concurrency):
-            httpx.post(f"{web}{path}", content=body + b" ", headers=headers, timeout=60)
-        latencies, statuses, wall = asyncio.run(post_all(web, deliveries, concurrency))
-        drain_s = wait_drained(database_url, count, timeout=max(60, count / 5))
-    refused = [status for status in statuses if status != 202]
-    if refused:
-        raise SystemExit(f"{len(refused)} deliveries were not accepted: {sorted(set(refused))}")
+    first, last = (
+        value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        for value in query(
+            database_url, "SELECT min(processed_at), max(processed_at) FROM sync_webhookdelivery"
+        )[0]
+    )
+    if backend == "database":
+        (tasks,) = query(
+            database_url,
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+            " WHERE task_path LIKE '%process_webhook_task'",
+        )[0]
     return {
         "database": name,
+        "backend": backend,
+        "workers": workers,
         "deliveries": count,
         "accepted_per_s": count / wall,
         "p50_ms": median(latencies) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
-        **stored_counts(database_url),
+        "stored": sum(by_status.values()),
+        "by_status": by_status,
+        "applied_once": applied_once,
+        "tasks": tasks,
         "drain_s": drain_s,
+        # From the first delivery processed to the last: the workers' rate, their start-up aside.
+        "processed_per_s": (count - 1) / max((last - first).total_seconds(), 1e-3),
+        "web_cpu_ms": web_cpu / count * 1000,
+        "generator_cpu_ms": generator_cpu / count * 1000,
     }
 
 
@@ -256,7 +344,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deliveries", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
+    parser.add_argument(
+        "--workers", default="2", help="task worker processes; a list (1,2,4) runs once for each"
+    )
+    parser.add_argument(
+        "--tasks", choices=sorted(BACKENDS), default="database", help="the task backend"
+    )
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="start the task workers once every delivery is stored (to measure them alone)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (gthread when > 1)"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--tiny", action="store_true", help="a few deliveries on SQLite")
     parser.add_argument("--create-connections", help=argparse.SUPPRESS)
@@ -271,19 +372,34 @@ def main(argv: list[str] | None = None) -> None:
         )
         return
     if args.tiny:
-        args.deliveries, args.concurrency, args.workers, args.database = 30, 4, 1, "sqlite"
+        args.deliveries, args.concurrency, args.workers, args.database = 30, 4, "1", "sqlite"
     rows = []
     for name in database_names(args.database):
-        with DATABASES[name]() as database_url:
-            if database_url is None:
-                continue
-            print(
-                f"{name}: {args.deliveries:,} deliveries at {args.concurrency} concurrent ...",
-                flush=True,
-            )
-            row = measure(name, database_url, args.deliveries, args.concurrency, args.workers)
-            print(f"  {row['by_status']}  ({load_average()})", flush=True)
-            rows.append(row)
+        for workers in [int(n) for n in args.workers.split(",")]:
+            with (
+                DATABASES[name]() as database_url,
+                redis_database() if args.tasks == "rq" else contextlib.nullcontext() as redis_url,
+            ):
+                if database_url is None:
+                    continue
+                print(
+                    f"{name}: {args.deliveries:,} deliveries at {args.concurrency} concurrent,"
+                    f" {workers} {args.tasks} task workers ...",
+                    flush=True,
+                )
+                row = measure(
+                    name,
+                    database_url,
+                    args.deliveries,
+                    args.concurrency,
+                    workers,
+                    backend=args.tasks,
+                    redis_url=redis_url,
+                    threads=args.threads,
+                    backlog=args.backlog,
+                )
+                print(f"  {row['by_status']}  ({load_average()})", flush=True)
+                rows.append(row)
     print()
     print_table(COLUMNS, rows)
     print(load_average())

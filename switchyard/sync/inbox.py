@@ -13,10 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from switchyard.core.exceptions import WebhookMalformed
+from switchyard.core.exceptions import WebhookInvalid, WebhookMalformed
 from switchyard.sync import requeue
 from switchyard.sync.models import Connection, WebhookDelivery
 from switchyard.sync.registry import VerifiedWebhook, kind_handlers
+from switchyard.sync.webhook_connections import webhook_connection
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ def _processing_task():
 def webhook_enqueue(*, delivery_id: int, marked_at: datetime | None = None) -> None:
     """Queue the processing of a stored delivery, recording the task on it."""
     requeue.enqueue_recorded(_processing_task(), WebhookDelivery, delivery_id, marked_at=marked_at)
+
+
+class ConnectionChanged(Exception):
+    """The connection was switched off, deleted or given another webhook secret after the
+    delivery was verified against it."""
 
 
 def _check_readable(verified: VerifiedWebhook, body: bytes) -> None:
@@ -62,7 +68,8 @@ def webhook_receive(
     A redelivery (same delivery id) and a replay (the same signed body again within the replay
     window, whatever its delivery id and unsigned headers say) are no-ops. Raises WebhookInvalid
     when the signature or timestamp does not verify, WebhookMalformed when the verified delivery
-    cannot be read.
+    cannot be read, ConnectionChanged (and stores nothing) when ``connection`` no longer matches
+    its row.
     """
     verified = kind_handlers(connection.kind).verify_webhook(connection, headers, body)
     _check_readable(verified, body)
@@ -77,15 +84,22 @@ def webhook_receive(
     window = timedelta(hours=settings.WEBHOOK_REPLAY_WINDOW_HOURS)
     try:
         with transaction.atomic():
-            # Receipts for one connection take turns, so two copies of a body cannot both pass.
-            Connection.objects.select_for_update().only("pk").get(pk=connection.pk)
-            earlier = (
-                WebhookDelivery.objects.filter(connection=connection)
-                .filter(
-                    Q(delivery_id=verified.delivery_id)
-                    | Q(content_digest=digest, received_at__gte=timezone.now() - window)
-                )
-                .first()
+            # Receipts for one connection take turns, so two copies of a body cannot both pass;
+            # the row read under the lock is the one the delivery must have been verified against.
+            # (Unordered reads of at most one row: ordering them costs as much as running them.)
+            current = Connection.objects.select_for_update().filter(pk=connection.pk)
+            if list(current.values_list("is_enabled", "webhook_secret")) != [
+                (True, connection.webhook_secret)
+            ]:
+                raise ConnectionChanged
+            earlier = next(
+                iter(
+                    WebhookDelivery.objects.filter(connection=connection).filter(
+                        Q(delivery_id=verified.delivery_id)
+                        | Q(content_digest=digest, received_at__gte=timezone.now() - window)
+                    )[:1]
+                ),
+                None,
             )
             if earlier is not None:
                 replay = earlier.delivery_id != verified.delivery_id
@@ -113,6 +127,31 @@ def webhook_receive(
         lambda: webhook_enqueue(delivery_id=delivery.pk, marked_at=delivery.enqueued_at)
     )
     return delivery, True
+
+
+def webhook_accept(
+    *, kind: str, connection_uuid, headers: Mapping[str, str], body: bytes
+) -> tuple[Connection | None, WebhookDelivery | None, bool]:
+    """Verify and store a delivery for the enabled connection of ``kind`` and ``connection_uuid``.
+
+    Returns the connection (None, and nothing else, when there is no such enabled connection),
+    the delivery and whether it is new; raises as ``webhook_receive`` does. The process's kept
+    copy of the connection is used when there is one; when it refuses the signature or no longer
+    matches the row, the delivery is checked again against the row as it is now.
+    """
+    connection, kept = webhook_connection(kind=kind, connection_uuid=connection_uuid)
+    if kept:
+        try:
+            return connection, *webhook_receive(connection=connection, headers=headers, body=body)
+        except WebhookMalformed:
+            raise
+        except (WebhookInvalid, ConnectionChanged):
+            connection, _ = webhook_connection(
+                kind=kind, connection_uuid=connection_uuid, fresh=True
+            )
+    if connection is None:
+        return None, None, False
+    return connection, *webhook_receive(connection=connection, headers=headers, body=body)
 
 
 def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:

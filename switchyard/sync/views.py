@@ -9,8 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from switchyard.core.exceptions import WebhookInvalid, WebhookMalformed
-from switchyard.sync.inbox import webhook_receive
-from switchyard.sync.models import Connection
+from switchyard.sync.inbox import ConnectionChanged, webhook_accept
 
 logger = logging.getLogger(__name__)
 
@@ -18,23 +17,27 @@ logger = logging.getLogger(__name__)
 @csrf_exempt
 @require_POST
 def webhook_endpoint(request: HttpRequest, kind: str, connection_uuid) -> JsonResponse:
-    connection = Connection.objects.filter(uuid=connection_uuid, kind=kind, is_enabled=True).first()
-    if connection is None:
-        return JsonResponse({"detail": "Unknown webhook."}, status=404)
     try:
-        delivery, created = webhook_receive(
-            connection=connection, headers=request.headers, body=request.body
+        connection, delivery, created = webhook_accept(
+            kind=kind, connection_uuid=connection_uuid, headers=request.headers, body=request.body
         )
     except WebhookMalformed as rejection:
         logger.warning(
-            "sync.webhook.malformed", extra={"connection": connection.pk, "reason": str(rejection)}
+            "sync.webhook.malformed",
+            extra={"connection": str(connection_uuid), "reason": str(rejection)},
         )
         return JsonResponse({"detail": str(rejection)}, status=400)
     except WebhookInvalid as rejection:
         logger.warning(
-            "sync.webhook.rejected", extra={"connection": connection.pk, "reason": str(rejection)}
+            "sync.webhook.rejected",
+            extra={"connection": str(connection_uuid), "reason": str(rejection)},
         )
         return JsonResponse({"detail": str(rejection)}, status=401)
+    except ConnectionChanged:
+        # Its secret or switch changed while this delivery was checked: the sender retries.
+        return JsonResponse({"detail": "The connection changed; send it again."}, status=503)
+    if connection is None:
+        return JsonResponse({"detail": "Unknown webhook."}, status=404)
     return JsonResponse(
         {"delivery": delivery.delivery_id, "status": "accepted" if created else "duplicate"},
         status=202 if created else 200,
