@@ -8,7 +8,10 @@ PostgreSQL is migrated and filled with bulk inserts; ``rebuild_insights``' servi
 every row (the path a first sync takes, in batches of 1,000), and each dashboard endpoint is
 requested ``--requests`` times through Django's test client. It prints the fill and rebuild
 times, p50 and p99 per endpoint, the tables each endpoint read, and the load average (other work
-on the machine shows in the figures). The suite runs ``run()`` at a tiny size (bench/README.md).
+on the machine shows in the figures). Then, unless ``--pull-issues 0``, it runs
+``bench/pull_sentry.py`` over that many issues with rollup maintenance off (``bare``) and on
+(``rollups``) and prints its table: the pull rate, with and without the work it queued. The suite
+runs ``run()`` at a tiny size (bench/README.md).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -368,14 +372,23 @@ def report(result: dict[str, Any]) -> None:
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in result["load_average"]))
 
 
+def pull_rates(issues: int) -> None:
+    """The pull rate with rollup maintenance off against on (bench/pull_sentry.py's table)."""
+    print(f"\npull of {issues:,} Sentry issues, rollup maintenance off (bare) and on (rollups):")
+    command = [sys.executable, str(ROOT / "bench" / "pull_sentry.py"), "--issues", str(issues)]
+    command += ["--database", "postgres", "--variants", "bare,rollups"]
+    subprocess.run(command, cwd=ROOT, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: the sizes of the docstring")
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--pull-issues", type=int, default=100_000, help="0: no pull rates")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
-    from pull_sentry import CHILD_ENV, postgres_database
+    from benchlib import CHILD_ENV, postgres_database
 
     with postgres_database() as url:
         if url is None:
@@ -393,6 +406,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
+    if args.pull_issues:
+        pull_rates(args.pull_issues)
 
 
 if __name__ == "__main__":

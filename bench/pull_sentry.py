@@ -1,15 +1,22 @@
 """Benchmark: a full Sentry pull over real HTTP against the raw bulk-insert ceiling.
 
     .venv/bin/python bench/pull_sentry.py [--issues 100000] [--database sqlite|postgres|both]
+        [--variants bare,rollups,rules]
 
 The fake Sentry runs as its own process on 127.0.0.1. For each database the script re-invokes
 itself (``--measure``) with DATABASE_URL set, so Django is set up once per database: the child
 migrates a fresh database, creates a Sentry connection pointing at the fake and measures
 1. fetch: the connector iterating every issue without storing it (HTTP, JSON, mapping);
 2. pull: ``connection_pull(full=True)``, the real code path (wall time and this process's CPU time);
-3. ceiling: the stored rows deleted and re-inserted with ``bulk_create``, in batches of the size
+3. follow-up: the work the pull queued (event deliveries, rollup maintenance, rule evaluation)
+   run to the end in this process, except the outbox's deliveries to a tracker (ticket creations
+   are not part of the pull);
+4. ceiling: the stored rows deleted and re-inserted with ``bulk_create``, in batches of the size
    the pull stores at a time.
-It prints one JSON line; the parent prints the table. See bench/README.md.
+Each variant runs in its own fresh database: ``bare`` without insights' rollup maintenance,
+``rollups`` with it (the default configuration), ``rules`` with it and 20 active automation rules.
+``% of`` compares the pull rate, follow-up included, with ``bare`` (``rollups``) and ``rollups``
+(``rules``). It prints one JSON line per child; the parent prints the table. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -36,9 +43,14 @@ from benchlib import (
 
 FAKE_TOKEN = "fake-sentry-token"  # switchyard.fakes.sentry.DEFAULT_TOKEN
 FAKE_ORGANIZATION = "acme"
+VARIANTS = ["bare", "rollups", "rules"]
+BASELINE = {"rollups": "bare", "rules": "rollups"}  # what each variant's rate is compared with
+OUTBOX_TASK = "switchyard.sync.tasks.deliver_outbox_entry_task"
+RULES = 20
 # The table: title, then the cell of a row of figures (as measure() returns them).
 COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("database", lambda r: r["database"]),
+    ("variant", lambda r: r["variant"]),
     ("issues", lambda r: f"{r['issues']:,}"),
     ("pull s", lambda r: f"{r['pull_s']:.1f}"),
     ("pull CPU s", lambda r: f"{r['pull_cpu_s']:.1f}"),
@@ -46,7 +58,25 @@ COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("ceiling issues/s", lambda r: f"{r['issues'] / r['ceiling_s']:,.0f}"),
     ("ratio", lambda r: f"{r['ceiling_s'] / r['pull_s']:.2f}"),
     ("fetch-only s", lambda r: f"{r['fetch_s']:.1f}"),
+    ("follow-up s", lambda r: f"{r['follow_up_s']:.1f}"),
+    ("with follow-up issues/s", lambda r: f"{rate(r):,.0f}"),
+    ("% of", lambda r: r.get("share", "")),
+    ("rule matches", lambda r: f"{r['rule_matches']:,}"),
 ]
+
+
+def rate(row: dict[str, Any]) -> float:
+    """Issues per second through the pull and the work it queued."""
+    return row["issues"] / (row["pull_s"] + row["follow_up_s"])
+
+
+def compare(rows: list[dict[str, Any]]) -> None:
+    """Fill in each row's rate as a share of its baseline's on the same database."""
+    by_key = {(row["database"], row["variant"]): row for row in rows}
+    for row in rows:
+        base = by_key.get((row["database"], BASELINE.get(row["variant"], "")))
+        if base is not None:
+            row["share"] = f"{100 * rate(row) / rate(base):.0f}% {base['variant']}"
 
 
 # -- parent: the fake, the databases, the table --------------------------------------------------
@@ -71,30 +101,39 @@ def fake_sentry(issues: int, projects: int) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def measure_in_child(database_url: str, base_url: str, issues: int) -> dict[str, Any]:
+def measure_in_child(database_url: str, base_url: str, issues: int, variant: str) -> dict[str, Any]:
     """Run ``--measure`` in a fresh interpreter against ``database_url``; its figures."""
     command = [sys.executable, __file__, "--measure", base_url, "--issues", str(issues)]
+    command += ["--variants", variant]
     done = subprocess.run(
-        command, cwd=ROOT, env=child_env(database_url), stdout=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        # The fake Sentry listens on 127.0.0.1, a private address connections refuse by default.
+        env=child_env(database_url, SWITCHYARD_ALLOW_PRIVATE_REMOTES="true"),
+        stdout=subprocess.PIPE,
+        text=True,
     )
     if done.returncode != 0:  # its traceback or message is already on stderr
         raise SystemExit(f"the measurement failed (exit status {done.returncode})")
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def run(issues: int, projects: int, databases: list[str]) -> None:
+def run(issues: int, projects: int, databases: list[str], variants: list[str]) -> None:
     rows = []
     print(
         f"seeding the fake Sentry with {issues:,} issues over {projects} projects ...", flush=True
     )
     with fake_sentry(issues, projects) as base_url:
         for name in databases:
-            with DATABASES[name]() as database_url:
-                if database_url is None:
-                    continue
-                print(f"{name}: migrating, fetching, pulling, re-inserting ...", flush=True)
-                rows.append({"database": name, **measure_in_child(database_url, base_url, issues)})
+            for variant in variants:
+                with DATABASES[name]() as database_url:
+                    if database_url is None:
+                        break
+                    print(f"{name}, {variant}: migrating, fetching, pulling, ...", flush=True)
+                    figures = measure_in_child(database_url, base_url, issues, variant)
+                    rows.append({"database": name, "variant": variant, **figures})
     if rows:
+        compare(rows)
         print()
         print_table(COLUMNS, rows)
         print(load_average())
@@ -109,12 +148,78 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
     return result, time.perf_counter() - start
 
 
-def measure(base_url: str, issues: int) -> dict[str, Any]:
-    """Migrate, then time a fetch-only pass, the full pull and the bulk-insert ceiling."""
+def without_rollup_maintenance() -> None:
+    """Unsubscribe insights from every event, as if it were not installed (the ``bare`` run)."""
+    from switchyard.core import events
+
+    for handlers in events._subscribers.values():
+        handlers[:] = [h for h in handlers if not h.__module__.startswith("switchyard.insights.")]
+
+
+def add_rules(organization, count: int) -> None:
+    """``count`` active rules over every issue, with conditions of every kind, creating tickets in
+    a Jira project nobody reaches (the outbox's deliveries are not run)."""
+    from switchyard.automation.services import rule_create
+    from switchyard.sync.models import ConnectionKind
+    from switchyard.sync.services import connection_create
+    from switchyard.trackers.models import TrackerProject
+
+    jira = connection_create(
+        organization=organization,
+        kind=ConnectionKind.JIRA,
+        name="Jira",
+        base_url="https://jira.invalid",
+        account_email="bench@example.com",
+        api_token="unused",
+    )
+    project = TrackerProject.objects.create(
+        connection=jira, external_id="1", key="OPS", name="Operations", rules_may_create=True
+    )
+    levels = ["fatal", "error", "warning", ""]
+    for n in range(count):
+        rule_create(
+            organization=organization,
+            fields={
+                "name": f"Rule {n}",
+                "active": True,
+                "position": n,
+                "min_level": levels[n % len(levels)],
+                "min_events": [None, 10, 100, 1000][n // 5 % 4],
+                "min_users": 5 if n % 3 == 0 else None,
+                "regressions_only": n % 7 == 6,
+                "text_contains": ["Error", "timeout", "", ""][n % 4],
+                "tracker_project": project,
+                "labels": ["bench"],
+                "title_template": "[{level}] {title} ({count} events)",
+            },
+        )
+
+
+def drain_follow_up() -> int:
+    """Run the tasks the pull queued, and those they queue, to the end; the outbox's deliveries to
+    remotes are left queued. Returns how many ran."""
+    from django_tasks_db.models import DBTaskResult
+
+    ran = 0
+    while batch := list(
+        DBTaskResult.objects.ready().exclude(task_path=OUTBOX_TASK).order_by("enqueued_at")[:500]
+    ):
+        for row in batch:
+            result = row.task_result
+            row.task.call(*result.args, **result.kwargs)
+            row.set_successful(None)
+            ran += 1
+    return ran
+
+
+def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
+    """Migrate, then time a fetch-only pass, the full pull, its follow-up work and the bulk-insert
+    ceiling."""
     setup_django(os.environ["DATABASE_URL"])
     from django.core.management import call_command
 
     from switchyard.accounts.models import Organization
+    from switchyard.automation.models import RuleMatch
     from switchyard.monitoring.connectors.registry import connector_for
     from switchyard.monitoring.models import SentryIssue
     from switchyard.sync.batches import BATCH
@@ -132,6 +237,10 @@ def measure(base_url: str, issues: int) -> dict[str, Any]:
         remote_organization=FAKE_ORGANIZATION,
         api_token=FAKE_TOKEN,
     )
+    if variant == "bare":
+        without_rollup_maintenance()
+    if variant == "rules":
+        add_rules(organization, RULES)
 
     connector = connector_for(connection)
     fetched, fetch_s = timed(
@@ -148,6 +257,8 @@ def measure(base_url: str, issues: int) -> dict[str, Any]:
             f"unexpected pull: {run.status} {run.error!r}, fetched {fetched}, "
             f"stored {stored.count()}, expected {issues}"
         )
+    tasks, follow_up_s = timed(drain_follow_up)
+    rule_matches = RuleMatch.objects.count()
 
     rows = list(stored.order_by("pk"))
     stored.delete()
@@ -158,6 +269,9 @@ def measure(base_url: str, issues: int) -> dict[str, Any]:
         "pull_s": pull_s,
         "pull_cpu_s": pull_cpu_s,
         "ceiling_s": ceiling_s,
+        "follow_up_s": follow_up_s,
+        "follow_up_tasks": tasks,
+        "rule_matches": rule_matches,
     }
 
 
@@ -166,15 +280,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--projects", type=int, default=36)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated, of: {', '.join(VARIANTS)}",
+    )
     parser.add_argument("--tiny", action="store_true", help="a few hundred issues on SQLite")
     parser.add_argument("--measure", metavar="FAKE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    variants = args.variants.split(",")
+    if unknown := set(variants) - set(VARIANTS):
+        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
     if args.tiny:
         args.issues, args.projects, args.database = 300, 3, "sqlite"
     if args.measure:
-        print(json.dumps(measure(args.measure, args.issues)))
+        print(json.dumps(measure(args.measure, args.issues, variants[0])))
     else:
-        run(args.issues, args.projects, database_names(args.database))
+        run(args.issues, args.projects, database_names(args.database), variants)
 
 
 if __name__ == "__main__":

@@ -8,5 +8,8 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from switchyard.insights import subscriptions
+        from switchyard.insights.admin_figures import product_figures
+        from switchyard.products.figures import register_product_figures
 
         subscriptions.register()
+        register_product_figures(product_figures)

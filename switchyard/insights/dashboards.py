@@ -73,3 +73,30 @@ def teams_dashboard(*, organization, window: Window) -> dict:
 
 def automation_dashboard(*, organization, window: Window) -> dict:
     return {"rules": selectors.automation_series(organization=organization, window=window)}
+
+
+def team_dashboard(*, team, window: Window) -> dict:
+    """A team's products (those it owns): trends, workload per product and assignee, and the
+    team's resolution times."""
+    organization = team.organization
+    keys = list(
+        product_list(organization=organization)
+        .filter(owning_team=team)
+        .values_list("pk", flat=True)
+    )
+    return {
+        "team": {"id": team.pk, "name": team.name},
+        "series": selectors.series(organization=organization, window=window, product_keys=keys),
+        "workload": [
+            row
+            for row in selectors.workload(organization=organization, window=window)
+            if row["product"] in keys
+        ],
+        "resolution": [
+            row
+            for row in selectors.resolution_times(
+                organization=organization, window=window, product_keys=keys
+            )
+            if row["group"] == "team" and row["key"] == team.name
+        ],
+    }

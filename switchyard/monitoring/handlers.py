@@ -1,35 +1,10 @@
 """What monitoring plugs into the lower layers at start-up: sync handlers and the product mapping."""
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
-
 from switchyard.monitoring import services
 from switchyard.monitoring.connectors.registry import CONNECTORS
-from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
+from switchyard.monitoring.models import SentryProject
 from switchyard.products.mapping import Mappable, register_mappable
 from switchyard.sync.registry import KindHandlers, register_kind, register_operation
-
-
-def _product_figures() -> dict:
-    """Unresolved issues and their events per product, as subqueries over Product."""
-    unresolved = (
-        SentryIssue.objects.filter(
-            project__product=OuterRef("pk"), status=IssueStatus.UNRESOLVED, is_deleted=False
-        )
-        .order_by()
-        .values("project__product")
-    )
-    return {
-        "unresolved issues": Coalesce(
-            Subquery(unresolved.annotate(n=Count("id")).values("n")), 0, output_field=IntegerField()
-        ),
-        "events": Coalesce(
-            Subquery(unresolved.annotate(n=Sum("event_count")).values("n")),
-            0,
-            output_field=IntegerField(),
-        ),
-    }
-
 
 SENTRY_PROJECTS = Mappable(
     key="sentry-projects",
@@ -38,7 +13,6 @@ SENTRY_PROJECTS = Mappable(
     organization_lookup="connection__organization",
     group_field="sentry_organization",
     facet_field="platform",
-    product_figures=_product_figures,
 )
 
 

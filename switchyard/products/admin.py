@@ -14,6 +14,7 @@ from switchyard.accounts.admin import OrganizationScopedAdmin
 from switchyard.core.exceptions import ValidationFailed
 from switchyard.products import services
 from switchyard.products.admin_mapping import bulk_assign_view, open_bulk_assign_action
+from switchyard.products.figures import product_figures
 from switchyard.products.mapping import mappables
 from switchyard.products.models import Product
 
@@ -62,6 +63,7 @@ class ProductAdmin(OrganizationScopedAdmin):
         "owning_team",
         "is_active",
         "mapped",
+        "figures",
         "full_path",
     ]
     list_filter = ["priority", "owning_team", "is_active"]
@@ -83,37 +85,35 @@ class ProductAdmin(OrganizationScopedAdmin):
         queryset = super().get_queryset(request)
         for index, target in enumerate(mappables()):
             queryset = queryset.annotate(
-                **{
-                    f"figure_{index}_{n}": expression
-                    for n, expression in enumerate(target.product_figures().values())
-                }
-            )
-            queryset = queryset.annotate(
                 **{f"mapped_{index}": Count(target.product_lookup, distinct=True)}
             )
-        return queryset
+        return queryset.annotate(
+            **{f"figure_{n}": expression for n, expression in enumerate(product_figures().values())}
+        )
 
-    @admin.display(description="Mapped projects and figures")
+    @admin.display(description="Mapped projects")
     def mapped(self, product: Product):
         lines = []
         for index, target in enumerate(mappables()):
             opts = target.model._meta
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-            figures = ", ".join(
-                f"{label}: {getattr(product, f'figure_{index}_{n}') or 0}"
-                for n, label in enumerate(target.product_figures())
-            )
             lines.append(
                 format_html(
-                    '<a href="{}?product__id__exact={}">{} {}</a>{}',
+                    '<a href="{}?product__id__exact={}">{} {}</a>',
                     url,
                     product.pk,
                     getattr(product, f"mapped_{index}"),
                     target.label,
-                    f" ({figures})" if figures else "",
                 )
             )
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    @admin.display(description="Figures")
+    def figures(self, product: Product):
+        return ", ".join(
+            f"{label}: {getattr(product, f'figure_{n}') or 0}"
+            for n, label in enumerate(product_figures())
+        )
 
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, product: Product):

@@ -7,7 +7,7 @@ model has a nullable ``product`` foreign key (``on_delete=PROTECT``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -35,9 +35,6 @@ class Mappable:
     group_field: str  # cards are grouped by this field (e.g. the Sentry organization slug)
     facet_field: str  # "select by ..." buttons (e.g. platform)
     ids_field: str = "project_ids"  # the API's name for a list of ids
-    # Per-product figures for the product admin: label -> expression over Product (subqueries,
-    # so that figures of several mappables don't multiply each other's joins).
-    product_figures: Callable[[], dict[str, models.Expression]] = dict
 
     @property
     def product_lookup(self) -> str:

@@ -1,10 +1,5 @@
 """What trackers plug in at start-up: sync handlers, operations, the product mapping, event reactions."""
 
-from datetime import timedelta
-
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Now
-
 from switchyard.core import events
 from switchyard.monitoring.events import (
     SentryIssueAssigned,
@@ -16,40 +11,8 @@ from switchyard.products.mapping import Mappable, register_mappable
 from switchyard.sync.registry import KindHandlers, register_kind, register_operation
 from switchyard.trackers import services
 from switchyard.trackers.connectors.registry import CONNECTORS
-from switchyard.trackers.models import (
-    CLOSED_CATEGORIES,
-    StatusCategory,
-    Ticket,
-    TicketLink,
-    TrackerProject,
-)
+from switchyard.trackers.models import StatusCategory, TrackerProject
 from switchyard.trackers.sources import SentryIssueSource, register_source
-
-
-def _product_figures() -> dict:
-    """Open tickets, tickets created this week and those automation rules created this week per
-    product, as subqueries over Product."""
-    tickets = Ticket.objects.filter(
-        tracker_project__product=OuterRef("pk"), is_deleted=False
-    ).order_by()
-    week_ago = Now() - timedelta(days=7)
-
-    def count(queryset):
-        counted = queryset.values("tracker_project__product").annotate(n=Count("id")).values("n")
-        return Coalesce(Subquery(counted), 0, output_field=IntegerField())
-
-    return {
-        "open tickets": count(tickets.exclude(status_category__in=CLOSED_CATEGORIES)),
-        "new this week": count(tickets.filter(remote_created_at__gte=week_ago)),
-        "auto-created this week": count(
-            TicketLink.objects.filter(
-                tracker_project__product=OuterRef("pk"),
-                created_via=TicketLink.CreatedVia.RULE,
-                created_at__gte=week_ago,
-            ).order_by()
-        ),
-    }
-
 
 TRACKER_PROJECTS = Mappable(
     key="tracker-projects",
@@ -58,7 +21,6 @@ TRACKER_PROJECTS = Mappable(
     organization_lookup="connection__organization",
     group_field="connection__name",
     facet_field="project_type",
-    product_figures=_product_figures,
 )
 
 

@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from switchyard.web import connections, home, inbox, portal, products, sentry, sync_health
+from switchyard.web import (
+    connections,
+    home,
+    inbox,
+    insights,
+    portal,
+    products,
+    sentry,
+    sync_health,
+)
 
 web_patterns = [
     path("portal/", portal.my_issues, name="portal"),
@@ -14,6 +23,13 @@ web_patterns = [
     path("inbox/issues/<int:pk>/", inbox.issue_page, name="inbox_issue"),
     path("products/", products.tree, name="products"),
     path("products/<int:pk>/", products.product_page, name="product"),
+    path("insights/", insights.dashboard, name="insights"),
+    path("insights/teams/<int:pk>/", insights.team_page, name="insights_team"),
+    path(
+        "insights/products/<int:pk>/charts/",
+        insights.product_charts,
+        name="insights_product_charts",
+    ),
     path("sentry/", sentry.issue_list, name="sentry_issues"),
     path("sentry/selection/", sentry.act_on_selection, name="sentry_act"),
     path("sync/", sync_health.health, name="sync_health"),

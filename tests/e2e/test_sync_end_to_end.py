@@ -43,6 +43,7 @@ ADMIN = {"username": "admin", "password": "demo-admin-pass"}  # seed_demo's orga
 SENTRY_ORGANIZATION = "acme"
 SEEDED_ISSUES = 12
 WEBHOOK_SECRET = "e2e-webhook-secret"
+JIRA_EMAIL, JIRA_TOKEN = "bot@example.com", "fake-jira-token"  # the fake Jira's defaults
 
 T = TypeVar("T")
 
@@ -163,17 +164,34 @@ def http_ready(url: str) -> bool:
     return True
 
 
-def start_fake_sentry(processes: Processes, *, webhook_url: str, webhook_secret: str) -> str:
-    """Serve a seeded fake Sentry that sends signed webhooks to ``webhook_url``; its base URL."""
+def start_fake(processes: Processes, kind: str, *options: str) -> str:
+    """Serve a seeded fake remote of ``kind`` in its own process; its base URL."""
+    name = f"fake-{kind}"
     processes.start(
-        "fake-sentry",
-        sys.executable,
-        "-m",
-        "switchyard.fakes",
-        "serve",
+        name, sys.executable, "-m", "switchyard.fakes", "serve", kind, "--port", "0", *options
+    )
+
+    def announced_url() -> str | None:
+        for line in processes.log_path(name).read_text().splitlines():
+            if " serving on " in line:
+                return line.rsplit(" ", 1)[-1]
+        return None
+
+    base_url = processes.wait_for(f"the fake {kind} to announce its URL", announced_url)
+    processes.wait_for(f"the fake {kind} to answer", lambda: http_ready(base_url))
+    return base_url
+
+
+def start_fake_sentry(
+    processes: Processes, *, webhook_url: str, webhook_secret: str, activity: float | None = None
+) -> str:
+    """Serve a seeded fake Sentry that sends signed webhooks to ``webhook_url``; its base URL.
+    With ``activity``, it raises new errors (and regressions, resolutions) on its own every so
+    many seconds."""
+    options = ["--activity", str(activity)] if activity else []
+    return start_fake(
+        processes,
         "sentry",
-        "--port",
-        "0",
         "--issues",
         str(SEEDED_ISSUES),
         "--projects",
@@ -182,17 +200,8 @@ def start_fake_sentry(processes: Processes, *, webhook_url: str, webhook_secret:
         webhook_url,
         "--webhook-secret",
         webhook_secret,
+        *options,
     )
-
-    def announced_url() -> str | None:
-        for line in processes.log_path("fake-sentry").read_text().splitlines():
-            if " serving on " in line:
-                return line.rsplit(" ", 1)[-1]
-        return None
-
-    base_url = processes.wait_for("the fake Sentry to announce its URL", announced_url)
-    processes.wait_for("the fake Sentry to answer", lambda: http_ready(f"{base_url}/api/0/"))
-    return base_url
 
 
 # -- the database ----------------------------------------------------------------------------
@@ -382,3 +391,102 @@ def test_changes_travel_both_ways(
     # The change that came from Sentry is not sent back to it, and ours stays as it was.
     assert len(results(api, "/api/outbox/", **mine)) == 1
     assert issue(resolved_here["id"])["status"] == "resolved"
+
+
+def test_a_rule_turns_an_issue_arriving_by_webhook_into_a_ticket(
+    api: httpx.Client, processes: Processes, worker: None
+) -> None:
+    # No scheduler runs: after the first pull, which brings Sentry's projects, issues come here
+    # by webhook only.
+    jira_url = start_fake(processes, "jira", "--issues", "3", "--projects", "1")
+    jira = expect(
+        api.post(
+            "/api/connections/",
+            json={
+                "kind": "jira",
+                "name": "Acme Jira",
+                "base_url": jira_url,
+                "account_email": JIRA_EMAIL,
+                "api_token": JIRA_TOKEN,
+            },
+        ),
+        201,
+    )
+    expect(api.post(f"/api/connections/{jira['id']}/sync/"), 202)
+
+    def jira_projects() -> list[dict[str, Any]] | None:
+        rows = results(api, "/api/tracker-projects/")
+        return [row for row in rows if row["connection"] == jira["id"]] or None
+
+    [project] = processes.wait_for("the Jira project to be pulled", jira_projects)
+    expect(
+        api.patch(f"/api/tracker-projects/{project['id']}/", json={"rules_may_create": True}), 200
+    )
+    expect(
+        api.post(
+            "/api/automation-rules/",
+            json={
+                "name": "New errors become tickets",
+                "active": True,
+                "conditions": {"new_issues_only": True, "min_level": "error"},
+                "action": {"tracker_project": project["id"], "labels": ["from-sentry"]},
+            },
+        ),
+        201,
+    )
+
+    connection = expect(
+        api.post(
+            "/api/connections/",
+            json={
+                "kind": "sentry",
+                "name": "Acme Sentry",
+                "remote_organization": SENTRY_ORGANIZATION,
+                "api_token": DEFAULT_TOKEN,
+                "webhook_secret": WEBHOOK_SECRET,
+                "sync_enabled": False,
+            },
+        ),
+        201,
+    )
+    # The fake Sentry raises a new error every second or so, each announced by a webhook.
+    sentry_url = start_fake_sentry(
+        processes,
+        webhook_url=connection["webhook_url"],
+        webhook_secret=WEBHOOK_SECRET,
+        activity=1,
+    )
+    expect(
+        api.patch(
+            f"/api/connections/{connection['id']}/",
+            json={"base_url": sentry_url, "api_token": DEFAULT_TOKEN, "sync_enabled": True},
+        ),
+        200,
+    )
+
+    sentry_runs = {"connection": connection["id"]}
+    expect(api.post(f"/api/connections/{connection['id']}/sync/"), 202)
+
+    def first_pull() -> list[dict[str, Any]] | None:
+        runs = results(api, "/api/sync-runs/", **sentry_runs)
+        return runs if runs and runs[0]["status"] != "running" else None
+
+    [run] = processes.wait_for("the first pull", first_pull)
+    assert run["status"] == "succeeded", run
+    pulled = {row["id"] for row in results(api, "/api/sentry/issues/")}
+
+    def rule_ticket() -> dict[str, Any] | None:
+        for link in results(api, "/api/ticket-links/"):
+            if link["source_type"] == "sentryissue" and link["source_id"] not in pulled:
+                return link if link["ticket"] else None
+        return None
+
+    link = processes.wait_for("a ticket made by the rule", rule_ticket, timeout=3 * WAIT)
+    assert link["created_via"] == "rule"
+    issue = expect(api.get(f"/api/sentry/issues/{link['source_id']}/"), 200)
+    assert issue["level"] in {"error", "fatal"}
+    # The issue came after the pull, by webhook (no other pull ran), and the ticket is in Jira.
+    assert len(results(api, "/api/sync-runs/", **sentry_runs)) == 1
+    with httpx.Client(base_url=jira_url, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=5) as remote:
+        ticket = expect(remote.get(f"/rest/api/3/issue/{link['ticket']['key']}"), 200)
+    assert "from-sentry" in ticket["fields"]["labels"]

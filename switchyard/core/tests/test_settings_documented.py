@@ -25,6 +25,8 @@ def test_every_variable_is_listed_in_the_settings_docstring():
 
 
 def test_every_variable_has_a_row_in_the_readme_table():
-    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")]
+    rows = [
+        line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")
+    ]
     documented = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row.split(" | ")[0])}
     assert variables_read() - documented == set()

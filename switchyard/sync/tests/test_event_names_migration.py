@@ -32,7 +32,7 @@ def _name(event: type) -> str:
     ("migration_name", "old_module", "event"),
     [
         (
-            "trackers.migrations.0004_event_names_from_events_module",
+            "trackers.migrations.0005_event_names_from_events_module",
             "trackers.services",
             LinkTicketCreated,
         ),

@@ -428,17 +428,18 @@ def test_a_product_shows_its_projects_open_tickets_and_new_tickets(
     checkout = ProductFactory(organization=admin.organization, name="Checkout")
     payments = ProductFactory(parent=checkout, name="Payments")
     api = client_for(admin)
-    api.post(
-        f"/api/products/{payments.pk}/tracker-projects/",
-        {"project_ids": [tracker.project.pk]},
-        format="json",
-    )
     sentry_project = unresolved_issues[0].project
-    api.post(
-        f"/api/products/{checkout.pk}/sentry-projects/",
-        {"project_ids": [sentry_project.pk]},
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # insights follows the mappings
+        api.post(
+            f"/api/products/{payments.pk}/tracker-projects/",
+            {"project_ids": [tracker.project.pk]},
+            format="json",
+        )
+        api.post(
+            f"/api/products/{checkout.pk}/sentry-projects/",
+            {"project_ids": [sentry_project.pk]},
+            format="json",
+        )
     link = create_ticket(
         api, unresolved_issues[0], tracker.project, django_capture_on_commit_callbacks
     )
@@ -456,7 +457,12 @@ def test_a_product_shows_its_projects_open_tickets_and_new_tickets(
     html = client.get("/admin/products/product/").content.decode()
     expected = Ticket.objects.filter(tracker_project=tracker.project).count()  # all open, all new
     figures = f"open tickets: {expected}, new this week: {expected}, auto-created this week: 0"
-    assert f"1 Tracker projects</a> ({figures})" in html
+    assert (
+        f'1 Tracker projects</a></td><td class="field-figures">unresolved issues: 0, events: 0, {figures}</td>'
+        in html
+    )
+    unresolved = SentryIssue.objects.filter(project=sentry_project, status="unresolved").count()
+    assert f'<td class="field-figures">unresolved issues: {unresolved}, ' in html
 
 
 def test_a_subscriber_failing_once_is_retried_and_the_ticket_still_moves(

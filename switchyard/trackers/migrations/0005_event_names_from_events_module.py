@@ -9,7 +9,7 @@ from switchyard.sync.event_renames import rename_events
 class Migration(migrations.Migration):
     dependencies = [
         ("sync", "0006_event_delivery_requeue_marks"),
-        ("trackers", "0003_list_indexes"),
+        ("trackers", "0004_open_ticket_index"),
     ]
 
     operations = [
