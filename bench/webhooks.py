@@ -398,7 +398,11 @@ def main(argv: list[str] | None = None) -> None:
                     threads=args.threads,
                     backlog=args.backlog,
                 )
-                print(f"  {row['by_status']}  ({load_average()})", flush=True)
+                print(
+                    f"  {row['by_status']}, {row['accepted_per_s']:.0f} accepted/s,"
+                    f" {row['processed_per_s']:.1f} processed/s  ({load_average()})",
+                    flush=True,
+                )
                 rows.append(row)
     print()
     print_table(COLUMNS, rows)
