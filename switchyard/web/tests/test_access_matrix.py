@@ -72,9 +72,12 @@ def test_actions_on_another_organizations_objects_are_404(client, org, objects):
 
 NAVIGATION = {
     "customer": ("Customer", ["/portal/", "/portal/raise/"]),
-    "vendor": ("Vendor", ["/inbox/", "/products/", "/sentry/"]),
-    "employee": ("Employee", ["/inbox/", "/products/", "/sentry/"]),
-    "admin": ("Organization admin", ["/inbox/", "/products/", "/sentry/", "/sync/", "/admin/"]),
+    "vendor": ("Vendor", ["/inbox/", "/products/", "/sentry/", "/insights/"]),
+    "employee": ("Employee", ["/inbox/", "/products/", "/sentry/", "/insights/"]),
+    "admin": (
+        "Organization admin",
+        ["/inbox/", "/products/", "/sentry/", "/insights/", "/sync/", "/admin/"],
+    ),
     "superuser": ("Platform admin", ["/admin/"]),
 }
 
