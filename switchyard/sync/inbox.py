@@ -75,32 +75,10 @@ def webhook_receive(
     _check_readable(verified, body)
     # Every provider here signs the body alone, so its digest identifies the signed content.
     digest = hashlib.sha256(body).hexdigest()
-    kept = {
-        name: value
-        for name, value in headers.items()
-        if name.lower() in KEPT_HEADERS
-        or name.lower().endswith(("-event", "-resource", "-delivery"))
-    }
-    window = timedelta(hours=settings.WEBHOOK_REPLAY_WINDOW_HOURS)
     try:
         with transaction.atomic():
-            # Receipts for one connection take turns, so two copies of a body cannot both pass;
-            # the row read under the lock is the one the delivery must have been verified against.
-            # (Unordered reads of at most one row: ordering them costs as much as running them.)
-            current = Connection.objects.select_for_update().filter(pk=connection.pk)
-            if list(current.values_list("is_enabled", "webhook_secret")) != [
-                (True, connection.webhook_secret)
-            ]:
-                raise ConnectionChanged
-            earlier = next(
-                iter(
-                    WebhookDelivery.objects.filter(connection=connection).filter(
-                        Q(delivery_id=verified.delivery_id)
-                        | Q(content_digest=digest, received_at__gte=timezone.now() - window)
-                    )[:1]
-                ),
-                None,
-            )
+            _lock_unchanged(connection)
+            earlier = _earlier_copy(connection, verified.delivery_id, digest)
             if earlier is not None:
                 replay = earlier.delivery_id != verified.delivery_id
                 logger.info(
@@ -112,7 +90,7 @@ def webhook_receive(
                 connection=connection,
                 delivery_id=verified.delivery_id,
                 event_type=verified.event_type,
-                headers=kept,
+                headers=_kept_headers(headers),
                 body=body.decode("utf-8", errors="replace"),
                 content_digest=digest,
                 enqueued_at=timezone.now(),
@@ -127,6 +105,40 @@ def webhook_receive(
         lambda: webhook_enqueue(delivery_id=delivery.pk, marked_at=delivery.enqueued_at)
     )
     return delivery, True
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in headers.items()
+        if name.lower() in KEPT_HEADERS
+        or name.lower().endswith(("-event", "-resource", "-delivery"))
+    }
+
+
+def _lock_unchanged(connection: Connection) -> None:
+    """Receipts for one connection take turns, so two copies of a body cannot both pass; the row
+    read under the lock is the one the delivery must have been verified against."""
+    # Unordered reads of at most one row: ordering them costs as much as running them.
+    current = Connection.objects.select_for_update().filter(pk=connection.pk)
+    if list(current.values_list("is_enabled", "webhook_secret")) != [
+        (True, connection.webhook_secret)
+    ]:
+        raise ConnectionChanged
+
+
+def _earlier_copy(connection: Connection, delivery_id: str, digest: str) -> WebhookDelivery | None:
+    """The same delivery again, or the same signed body within the replay window."""
+    window = timedelta(hours=settings.WEBHOOK_REPLAY_WINDOW_HOURS)
+    return next(
+        iter(
+            WebhookDelivery.objects.filter(connection=connection).filter(
+                Q(delivery_id=delivery_id)
+                | Q(content_digest=digest, received_at__gte=timezone.now() - window)
+            )[:1]
+        ),
+        None,
+    )
 
 
 def webhook_accept(
