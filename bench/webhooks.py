@@ -235,71 +235,66 @@ def wait_drained(database_url: str, count: int, timeout: float) -> float:
     raise SystemExit(f"the workers did not drain the queue within {timeout:.0f} s")
 
 
-def measure(
-    name: str,
-    database_url: str,
-    count: int,
-    concurrency: int,
-    workers: int,
-    *,
-    backend: str = "database",
-    redis_url: str | None = None,
-    threads: int = 1,
-    backlog: bool = False,
-) -> dict:
-    tasks_env = {
-        "TASKS_BACKEND": BACKENDS[backend],
-        **({"REDIS_URL": redis_url} if redis_url else {}),
+def start_fakes(processes: Processes) -> dict[str, dict[str, str]]:
+    """Fake Jira and Linear on 127.0.0.1; the connection fields of the three remotes."""
+    jira_url, jira = serve_fake(processes, "jira", *(f"--{k}={v}" for k, v in SEED.items()))
+    linear_url, linear = serve_fake(processes, "linear", *(f"--{k}={v}" for k, v in SEED.items()))
+    return {
+        "sentry": {
+            "base_url": "https://sentry.example",
+            "remote_organization": "acme",
+            "api_token": "unused-here",
+        },
+        "jira": {
+            "base_url": jira_url,
+            "account_email": jira["email"],
+            "api_token": jira["API token"],
+        },
+        "linear": {"base_url": f"{linear_url}/graphql", "api_token": linear["API key"]},
     }
-    migrate(database_url)
-    with Processes(child_env(database_url, **tasks_env)) as processes:
-        jira_url, jira = serve_fake(processes, "jira", *(f"--{k}={v}" for k, v in SEED.items()))
-        linear_url, linear = serve_fake(
-            processes, "linear", *(f"--{k}={v}" for k, v in SEED.items())
-        )
-        remotes = {
-            "sentry": {
-                "base_url": "https://sentry.example",
-                "remote_organization": "acme",
-                "api_token": "unused-here",
-            },
-            "jira": {
-                "base_url": jira_url,
-                "account_email": jira["email"],
-                "api_token": jira["API token"],
-            },
-            "linear": {"base_url": f"{linear_url}/graphql", "api_token": linear["API key"]},
-        }
-        made = subprocess.run(
-            [sys.executable, __file__, "--create-connections", json.dumps(remotes)],
-            cwd=ROOT,
-            env=child_env(database_url, **tasks_env),
-            stdout=subprocess.PIPE,
-            text=True,
-            check=True,
-        )
-        deliveries = signed_deliveries(json.loads(made.stdout.splitlines()[-1]), count)
-        web = serve_web(processes, workers=2, threads=threads)
-        for n in range(0 if backlog else workers):
-            processes.start(f"worker-{n}", *MANAGE, *WORKER_COMMANDS[backend](n))
-        # Warm every web worker up (imports, URL resolver, connection) with refused deliveries.
-        path, headers, body = deliveries[0]()
-        for _ in range(4 * concurrency):
-            httpx.post(f"{web}{path}", content=body + b" ", headers=headers, timeout=60)
-        (gunicorn,) = (p for p in processes.running if p.name == "web")  # type: ignore[attr-defined]
-        web_cpu, generator_cpu = process_tree_cpu(gunicorn.pid), time.process_time()
-        latencies, statuses, wall = post_all(web, deliveries, concurrency)
-        web_cpu = process_tree_cpu(gunicorn.pid) - web_cpu
-        generator_cpu = time.process_time() - generator_cpu
-        for n in range(workers if backlog else 0):
-            processes.start(f"worker-{n}", *MANAGE, *WORKER_COMMANDS[backend](n))
-        # Generous: a bound against hanging, not a target (workers start slowly on a loaded machine).
-        drain_s = wait_drained(database_url, count, timeout=max(300, count / 2))
-        if backend == "rq":
-            tasks = rq_task_count(tasks_env["REDIS_URL"])
+
+
+def connections_made_by_child(env: dict[str, str], remotes: dict[str, Any]) -> dict[str, Any]:
+    """``create_connections`` run in a child process set up against the database."""
+    made = subprocess.run(
+        [sys.executable, __file__, "--create-connections", json.dumps(remotes)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(made.stdout.splitlines()[-1])
+
+
+def start_workers(processes: Processes, backend: str, workers: int) -> None:
+    for n in range(workers):
+        processes.start(f"worker-{n}", *MANAGE, *WORKER_COMMANDS[backend](n))
+
+
+def accept_all(processes: Processes, web: str, deliveries, concurrency: int) -> dict[str, Any]:
+    """Post every delivery after warming the web workers up; latencies and the CPU it cost."""
+    # Warm every web worker up (imports, URL resolver, connection) with refused deliveries.
+    path, headers, body = deliveries[0]()
+    for _ in range(4 * concurrency):
+        httpx.post(f"{web}{path}", content=body + b" ", headers=headers, timeout=60)
+    (gunicorn,) = (p for p in processes.running if p.name == "web")  # type: ignore[attr-defined]
+    web_cpu, generator_cpu = process_tree_cpu(gunicorn.pid), time.process_time()
+    latencies, statuses, wall = post_all(web, deliveries, concurrency)
     refused = [status for status in statuses if status != 202]
     if refused:
         raise SystemExit(f"{len(refused)} deliveries were not accepted: {sorted(set(refused))}")
+    return {
+        "latencies": latencies,
+        "wall": wall,
+        "web_cpu": process_tree_cpu(gunicorn.pid) - web_cpu,
+        "generator_cpu": time.process_time() - generator_cpu,
+    }
+
+
+def stored_counts(database_url: str, backend: str, redis_url: str | None) -> dict[str, Any]:
+    """Deliveries stored (by status), applied at the first attempt, their tasks, and when the
+    first and the last were processed."""
     by_status = dict(
         query(database_url, "SELECT status, count(*) FROM sync_webhookdelivery GROUP BY status")
     )
@@ -314,33 +309,71 @@ def measure(
             database_url, "SELECT min(processed_at), max(processed_at) FROM sync_webhookdelivery"
         )[0]
     )
-    if backend == "database":
+    if backend == "rq":
+        tasks = rq_task_count(redis_url)
+    else:
         (tasks,) = query(
             database_url,
             "SELECT count(*) FROM django_tasks_database_dbtaskresult"
             " WHERE task_path LIKE '%process_webhook_task'",
         )[0]
     return {
-        "database": name,
-        "backend": backend,
-        "workers": workers,
-        "deliveries": count,
-        "accepted_per_s": count / wall,
-        "p50_ms": median(latencies) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
         "stored": sum(by_status.values()),
         "by_status": by_status,
         "applied_once": applied_once,
         "tasks": tasks,
-        "drain_s": drain_s,
-        # From the first delivery processed to the last: the workers' rate, their start-up aside.
-        "processed_per_s": (count - 1) / max((last - first).total_seconds(), 1e-3),
-        "web_cpu_ms": web_cpu / count * 1000,
-        "generator_cpu_ms": generator_cpu / count * 1000,
+        "processing_s": max((last - first).total_seconds(), 1e-3),
     }
 
 
-def main(argv: list[str] | None = None) -> None:
+def measure(
+    name: str,
+    database_url: str,
+    count: int,
+    concurrency: int,
+    workers: int,
+    *,
+    backend: str = "database",
+    redis_url: str | None = None,
+    threads: int = 1,
+    backlog: bool = False,
+) -> dict:
+    env = child_env(
+        database_url,
+        TASKS_BACKEND=BACKENDS[backend],
+        **({"REDIS_URL": redis_url} if redis_url else {}),
+    )
+    migrate(database_url)
+    with Processes(env) as processes:
+        connections = connections_made_by_child(env, start_fakes(processes))
+        deliveries = signed_deliveries(connections, count)
+        web = serve_web(processes, workers=2, threads=threads)
+        start_workers(processes, backend, 0 if backlog else workers)
+        accepted = accept_all(processes, web, deliveries, concurrency)
+        start_workers(processes, backend, workers if backlog else 0)
+        # Generous: a bound against hanging, not a target (workers start slowly on a loaded machine).
+        drain_s = wait_drained(database_url, count, timeout=max(300, count / 2))
+        counts = stored_counts(database_url, backend, redis_url)
+    latencies = accepted["latencies"]
+    processing_s = counts.pop("processing_s")
+    return {
+        "database": name,
+        "backend": backend,
+        "workers": workers,
+        "deliveries": count,
+        "accepted_per_s": count / accepted["wall"],
+        "p50_ms": median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        **counts,
+        "drain_s": drain_s,
+        # From the first delivery processed to the last: the workers' rate, their start-up aside.
+        "processed_per_s": (count - 1) / processing_s,
+        "web_cpu_ms": accepted["web_cpu"] / count * 1000,
+        "generator_cpu_ms": accepted["generator_cpu"] / count * 1000,
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deliveries", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -362,17 +395,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tiny", action="store_true", help="a few deliveries on SQLite")
     parser.add_argument("--create-connections", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.create_connections:
-        import os
-
-        print(
-            json.dumps(
-                create_connections(os.environ["DATABASE_URL"], json.loads(args.create_connections))
-            )
-        )
-        return
     if args.tiny:
         args.deliveries, args.concurrency, args.workers, args.database = 30, 4, "1", "sqlite"
+    return args
+
+
+def run_all(args: argparse.Namespace) -> list[dict]:
+    """One measurement per database and number of task workers asked for."""
     rows = []
     for name in database_names(args.database):
         for workers in [int(n) for n in args.workers.split(",")]:
@@ -404,6 +433,21 @@ def main(argv: list[str] | None = None) -> None:
                     flush=True,
                 )
                 rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.create_connections:
+        import os
+
+        print(
+            json.dumps(
+                create_connections(os.environ["DATABASE_URL"], json.loads(args.create_connections))
+            )
+        )
+        return
+    rows = run_all(args)
     print()
     print_table(COLUMNS, rows)
     print(load_average())
