@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 
+from switchyard.accounts.audit import update_logged
 from switchyard.accounts.models import Organization
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
@@ -79,7 +80,7 @@ class MappingResult:
 
 def mappable_rows(*, mappable: Mappable, organization: Organization) -> models.QuerySet:
     """An organization's rows of a mappable, with their current product (and what they group by)."""
-    # The relation to the organization too: the audit log reads it from each row a mapping saves.
+    # The relation to the organization too: the audit log reads it from each row a mapping changes.
     related = {"product"} | {
         path.rsplit("__", 1)[0]
         for path in (mappable.group_field, mappable.organization_lookup)
@@ -98,12 +99,15 @@ def field_value(row: models.Model, path: str):
 
 
 def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[int]) -> list:
+    """The rows to change, locked until the transaction ends: their product is the audit log's
+    "before"."""
     ids = sorted(set(ids))
     if not ids:
         raise ValidationFailed(
             "Nothing selected.", fields={mappable.ids_field: ["Select at least one."]}
         )
-    rows = list(mappable_rows(mappable=mappable, organization=organization).filter(pk__in=ids))
+    rows = mappable_rows(mappable=mappable, organization=organization).filter(pk__in=ids)
+    rows = list(rows.select_for_update(of=("self",)))
     unknown = sorted(set(ids) - {row.pk for row in rows})
     if unknown:
         raise ValidationFailed(
@@ -111,13 +115,6 @@ def _rows_for_ids(mappable: Mappable, organization: Organization, ids: Iterable[
             fields={mappable.ids_field: [f"Unknown ids: {', '.join(map(str, unknown))}."]},
         )
     return rows
-
-
-def _set_product(rows: list[models.Model], product: Product | None) -> None:
-    # Saved row by row rather than by one queryset update: the audit log records each change.
-    for row in rows:
-        row.product = product
-        row.save(update_fields=["product"])
 
 
 @transaction.atomic
@@ -142,7 +139,7 @@ def product_map(
             result.skipped.append(row.pk)
     to_map = result.assigned + result.moved
     chosen = set(to_map)
-    _set_product([row for row in rows if row.pk in chosen], product)
+    update_logged([row for row in rows if row.pk in chosen], product=product)
     if to_map:
         events.publish(
             MappingChanged(mappable=mappable.key, ids=tuple(to_map)),
@@ -164,7 +161,7 @@ def product_unmap(
     mapped = [
         row for row in rows if row.product_id and (product is None or row.product_id == product.pk)
     ]
-    _set_product(mapped, None)
+    update_logged(mapped, product=None)
     unmapped = [row.pk for row in mapped]
     if unmapped:
         events.publish(
