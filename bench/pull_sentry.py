@@ -212,19 +212,13 @@ def drain_follow_up() -> int:
     return ran
 
 
-def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
-    """Migrate, then time a fetch-only pass, the full pull, its follow-up work and the bulk-insert
-    ceiling."""
-    setup_django(os.environ["DATABASE_URL"])
+def bench_connection(base_url: str, variant: str):
+    """Migrate, then a Sentry connection to the fake server in a fresh organisation, set up as
+    ``variant`` asks."""
     from django.core.management import call_command
 
     from switchyard.accounts.models import Organization
-    from switchyard.automation.models import RuleMatch
-    from switchyard.monitoring.connectors.registry import connector_for
-    from switchyard.monitoring.models import SentryIssue
-    from switchyard.sync.batches import BATCH
-    from switchyard.sync.models import ConnectionKind, SyncRun
-    from switchyard.sync.runs import connection_pull
+    from switchyard.sync.models import ConnectionKind
     from switchyard.sync.services import connection_create
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -241,7 +235,31 @@ def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
         without_rollup_maintenance()
     if variant == "rules":
         add_rules(organization, RULES)
+    return connection
 
+
+def bulk_insert_ceiling(stored) -> tuple[int, float]:
+    """Delete the pulled rows and time inserting them again in bulk: how many, and the seconds."""
+    from switchyard.monitoring.models import SentryIssue
+    from switchyard.sync.batches import BATCH
+
+    rows = list(stored.order_by("pk"))
+    stored.delete()
+    _, ceiling_s = timed(lambda: SentryIssue.objects.bulk_create(rows, batch_size=BATCH))
+    return len(rows), ceiling_s
+
+
+def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
+    """Migrate, then time a fetch-only pass, the full pull, its follow-up work and the bulk-insert
+    ceiling."""
+    setup_django(os.environ["DATABASE_URL"])
+    from switchyard.automation.models import RuleMatch
+    from switchyard.monitoring.connectors.registry import connector_for
+    from switchyard.monitoring.models import SentryIssue
+    from switchyard.sync.models import SyncRun
+    from switchyard.sync.runs import connection_pull
+
+    connection = bench_connection(base_url, variant)
     connector = connector_for(connection)
     fetched, fetch_s = timed(
         lambda: sum(1 for _ in connector.iter_issues(seen_since=None, every_status=True))
@@ -260,11 +278,9 @@ def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
     tasks, follow_up_s = timed(drain_follow_up)
     rule_matches = RuleMatch.objects.count()
 
-    rows = list(stored.order_by("pk"))
-    stored.delete()
-    _, ceiling_s = timed(lambda: SentryIssue.objects.bulk_create(rows, batch_size=BATCH))
+    inserted, ceiling_s = bulk_insert_ceiling(stored)
     return {
-        "issues": len(rows),
+        "issues": inserted,
         "fetch_s": fetch_s,
         "pull_s": pull_s,
         "pull_cpu_s": pull_cpu_s,

@@ -299,12 +299,12 @@ def api(web_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-# -- the test --------------------------------------------------------------------------------
+# -- the steps -------------------------------------------------------------------------------
 
 
-def test_changes_travel_both_ways(
-    api: httpx.Client, processes: Processes, worker: None, scheduler: None
-) -> None:
+def connect_sentry(
+    api: httpx.Client, processes: Processes, activity: float | None = None
+) -> tuple[dict[str, Any], str]:
     # The admin adds the connection first, to learn the webhook URL to configure in Sentry,
     # and turns its sync on once Sentry is set up.
     connection = expect(
@@ -322,63 +322,69 @@ def test_changes_travel_both_ways(
         201,
     )
     fake_url = start_fake_sentry(
-        processes, webhook_url=connection["webhook_url"], webhook_secret=WEBHOOK_SECRET
+        processes,
+        webhook_url=connection["webhook_url"],
+        webhook_secret=WEBHOOK_SECRET,
+        activity=activity,
     )
-    connection_path = f"/api/connections/{connection['id']}/"
     # A new host needs the token again: a stored token never follows the URL elsewhere.
     expect(
         api.patch(
-            connection_path,
+            f"/api/connections/{connection['id']}/",
             json={"base_url": fake_url, "api_token": DEFAULT_TOKEN, "sync_enabled": True},
         ),
         200,
     )
-    mine = {"connection": connection["id"]}
+    return connection, fake_url
 
+
+def pull_issues(
+    api: httpx.Client, processes: Processes, sentry: SentryClient, mine: dict
+) -> list[dict[str, Any]]:
+    """Remote -> local: a pull brings Sentry's issues in; the unresolved ones."""
+    remote_ids = {remote.id for remote in sentry.iter_issues(status=None)}
+    assert len(remote_ids) == SEEDED_ISSUES
+    expect(api.post(f"/api/connections/{mine['connection']}/sync/"), 202)
+
+    def pulled_issues() -> list[dict[str, Any]] | None:
+        rows = results(api, "/api/sentry/issues/")
+        return rows if {row["external_id"] for row in rows} == remote_ids else None
+
+    issues = processes.wait_for("the issues to be pulled", pulled_issues)
+    runs = results(api, "/api/sync-runs/", **mine)
+    assert runs and {run["status"] for run in runs} == {"succeeded"}, runs
+    return [row for row in issues if row["status"] == "unresolved"]
+
+
+def resolve_here_and_see_it_in_sentry(
+    api: httpx.Client, processes: Processes, sentry: SentryClient, mine: dict, issue: dict
+) -> None:
+    """Local -> remote: resolving here reaches Sentry through the outbox."""
+    answer = expect(api.post(f"/api/sentry/issues/{issue['id']}/resolve/"), 200)
+    assert answer["status"] == "resolved"
+    processes.wait_for(
+        "Sentry to show the issue resolved here as resolved",
+        lambda: sentry.get_issue(issue["external_id"]).status == "resolved",
+    )
+
+    def delivered_entries() -> list[dict[str, Any]] | None:
+        rows = results(api, "/api/outbox/", **mine)
+        return rows if all(row["status"] == "delivered" for row in rows) else None
+
+    [entry] = processes.wait_for("the outbox entry to be delivered", delivered_entries)
+    assert entry["operation"] == "sentry.set_status"
+    assert entry["payload"] == {"issue": issue["id"], "status": "resolved"}
+
+
+def webhooks_bring_sentrys_change(
+    api: httpx.Client, processes: Processes, mine: dict, resolved_here: dict, in_sentry: dict
+) -> None:
     def issue(pk: int) -> dict[str, Any]:
         return expect(api.get(f"/api/sentry/issues/{pk}/"), 200)
 
-    with SentryClient(
-        fake_url, token=DEFAULT_TOKEN, organization=SENTRY_ORGANIZATION, timeout=5
-    ) as sentry:
-        remote_ids = {remote.id for remote in sentry.iter_issues(status=None)}
-        assert len(remote_ids) == SEEDED_ISSUES
-
-        # Remote -> local: a pull brings Sentry's issues in.
-        expect(api.post(f"{connection_path}sync/"), 202)
-
-        def pulled_issues() -> list[dict[str, Any]] | None:
-            rows = results(api, "/api/sentry/issues/")
-            return rows if {row["external_id"] for row in rows} == remote_ids else None
-
-        issues = processes.wait_for("the issues to be pulled", pulled_issues)
-        runs = results(api, "/api/sync-runs/", **mine)
-        assert runs and {run["status"] for run in runs} == {"succeeded"}, runs
-        unresolved = [row for row in issues if row["status"] == "unresolved"]
-        resolved_here, resolved_in_sentry = unresolved[:2]
-
-        # Local -> remote: resolving here reaches Sentry through the outbox.
-        answer = expect(api.post(f"/api/sentry/issues/{resolved_here['id']}/resolve/"), 200)
-        assert answer["status"] == "resolved"
-        processes.wait_for(
-            "Sentry to show the issue resolved here as resolved",
-            lambda: sentry.get_issue(resolved_here["external_id"]).status == "resolved",
-        )
-
-        def delivered_entries() -> list[dict[str, Any]] | None:
-            rows = results(api, "/api/outbox/", **mine)
-            return rows if all(row["status"] == "delivered" for row in rows) else None
-
-        [entry] = processes.wait_for("the outbox entry to be delivered", delivered_entries)
-        assert entry["operation"] == "sentry.set_status"
-        assert entry["payload"] == {"issue": resolved_here["id"], "status": "resolved"}
-
-        # Webhook: someone resolves another issue in Sentry; its webhook brings the change here.
-        sentry.update_issue_status(resolved_in_sentry["external_id"], "resolved")
-
     processes.wait_for(
         "the issue resolved in Sentry to be resolved here",
-        lambda: issue(resolved_in_sentry["id"])["status"] == "resolved",
+        lambda: issue(in_sentry["id"])["status"] == "resolved",
     )
 
     def processed_deliveries() -> list[dict[str, Any]] | None:
@@ -393,11 +399,11 @@ def test_changes_travel_both_ways(
     assert issue(resolved_here["id"])["status"] == "resolved"
 
 
-def test_a_rule_turns_an_issue_arriving_by_webhook_into_a_ticket(
-    api: httpx.Client, processes: Processes, worker: None
-) -> None:
-    # No scheduler runs: after the first pull, which brings Sentry's projects, issues come here
-    # by webhook only.
+def a_jira_project_where_a_rule_makes_tickets(
+    api: httpx.Client, processes: Processes
+) -> tuple[str, dict[str, Any]]:
+    """A Jira connection, its pulled project open to rules, and a rule making tickets there for
+    new errors; the fake Jira's URL and the project."""
     jira_url = start_fake(processes, "jira", "--issues", "3", "--projects", "1")
     jira = expect(
         api.post(
@@ -434,36 +440,37 @@ def test_a_rule_turns_an_issue_arriving_by_webhook_into_a_ticket(
         ),
         201,
     )
+    return jira_url, project
 
-    connection = expect(
-        api.post(
-            "/api/connections/",
-            json={
-                "kind": "sentry",
-                "name": "Acme Sentry",
-                "remote_organization": SENTRY_ORGANIZATION,
-                "api_token": DEFAULT_TOKEN,
-                "webhook_secret": WEBHOOK_SECRET,
-                "sync_enabled": False,
-            },
-        ),
-        201,
-    )
+
+# -- the tests -------------------------------------------------------------------------------
+
+
+def test_changes_travel_both_ways(
+    api: httpx.Client, processes: Processes, worker: None, scheduler: None
+) -> None:
+    connection, fake_url = connect_sentry(api, processes)
+    mine = {"connection": connection["id"]}
+    with SentryClient(
+        fake_url, token=DEFAULT_TOKEN, organization=SENTRY_ORGANIZATION, timeout=5
+    ) as sentry:
+        resolved_here, resolved_in_sentry = pull_issues(api, processes, sentry, mine)[:2]
+        resolve_here_and_see_it_in_sentry(api, processes, sentry, mine, resolved_here)
+
+        # Webhook: someone resolves another issue in Sentry; its webhook brings the change here.
+        sentry.update_issue_status(resolved_in_sentry["external_id"], "resolved")
+
+    webhooks_bring_sentrys_change(api, processes, mine, resolved_here, resolved_in_sentry)
+
+
+def test_a_rule_turns_an_issue_arriving_by_webhook_into_a_ticket(
+    api: httpx.Client, processes: Processes, worker: None
+) -> None:
+    # No scheduler runs: after the first pull, which brings Sentry's projects, issues come here
+    # by webhook only.
+    jira_url, project = a_jira_project_where_a_rule_makes_tickets(api, processes)
     # The fake Sentry raises a new error every second or so, each announced by a webhook.
-    sentry_url = start_fake_sentry(
-        processes,
-        webhook_url=connection["webhook_url"],
-        webhook_secret=WEBHOOK_SECRET,
-        activity=1,
-    )
-    expect(
-        api.patch(
-            f"/api/connections/{connection['id']}/",
-            json={"base_url": sentry_url, "api_token": DEFAULT_TOKEN, "sync_enabled": True},
-        ),
-        200,
-    )
-
+    connection, _ = connect_sentry(api, processes, activity=1)
     sentry_runs = {"connection": connection["id"]}
     expect(api.post(f"/api/connections/{connection['id']}/sync/"), 202)
 

@@ -227,6 +227,13 @@ def _form(client, url: str, **changes) -> dict:
 
 def refused_posts(client, visitor, victim):
     """(url, data) of forms filled in with the victim's rows: each must be refused."""
+    yield from _forms_choosing_their_rows(client, visitor, victim)
+    yield from _their_rows_edited(victim)
+    yield from _actions_on_their_rows(client, visitor, victim)
+
+
+def _forms_choosing_their_rows(client, visitor, victim):
+    """Our own add and change forms, choosing their rows."""
     mine, theirs = visitor.first, victim.first
     yield (
         _url("accounts_team_add"),
@@ -255,7 +262,11 @@ def refused_posts(client, visitor, victim):
     yield project_url, _form(client, project_url, product=theirs(Product).pk)
     sentry_url = _url("monitoring_sentryproject_change", mine(SentryProject).pk)
     yield sentry_url, _form(client, sentry_url, product=theirs(Product).pk)
-    # Their rows edited through their own change pages.
+
+
+def _their_rows_edited(victim):
+    """Their rows edited through their own change pages."""
+    theirs = victim.first
     for model in (User, Team, Product, Connection, Order, Vendor, Organization):
         opts = model._meta
         yield _url(f"{opts.app_label}_{opts.model_name}_change", theirs(model).pk), {"name": "x"}
@@ -266,7 +277,11 @@ def refused_posts(client, visitor, victim):
             "password2": "a long enough pass phrase 42",
         },
     )
-    # Actions on their rows, and choices of their rows in an action's second step.
+
+
+def _actions_on_their_rows(client, visitor, victim):
+    """Actions on their rows, and choices of their rows in an action's second step."""
+    mine, theirs = visitor.first, victim.first
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         for name in model_admin.get_actions(_request_of(client)):

@@ -55,12 +55,21 @@ def test_the_front_end_flow_end_to_end(
     api_client, client, admin, support, people, django_capture_on_commit_callbacks
 ):
     org = admin.organization
-    customer, staff, employee = people["customer"], people["vendor_staff"], people["employee"]
-    order = OrderFactory(organization=org, customer=customer, number="1042")
+    on_commit = django_capture_on_commit_callbacks
+    customer_api = login(api_client, people["customer"])
+    issue, key = customer_raises_an_issue(customer_api, org, support, people, on_commit)
+    customer_lists_views_and_comments(customer_api, support, issue, key, on_commit)
+    staff_api = login(api_client.__class__(), people["vendor_staff"])
+    staff_triage(staff_api, support, issue, key, people["employee"], on_commit)
+    customer_sees_the_status_and_history(customer_api, issue)
+    closing_the_ticket_resolves_the_issue(client, support, issue, key, on_commit)
+    tracker_tickets_arrive_as_internal_issues(staff_api, support, org)
 
-    # A customer logs in and raises an issue naming the order.
-    customer_api = login(api_client, customer)
-    with django_capture_on_commit_callbacks(execute=True):
+
+def customer_raises_an_issue(customer_api, org, support, people, on_commit) -> tuple[dict, str]:
+    """A customer logs in and raises an issue naming the order; the issue and its ticket's key."""
+    order = OrderFactory(organization=org, customer=people["customer"], number="1042")
+    with on_commit(execute=True):
         response = customer_api.post(
             "/api/client/issues/raise/",
             {
@@ -92,13 +101,15 @@ def test_the_front_end_flow_end_to_end(
     remote = support.remote(key)
     assert remote["summary"] == f"[{issue['issue_number']}] Order 1042 arrived damaged"
     assert remote["priority"] == support.remote_priority("high")
+    return issue, key
 
-    # The customer lists, views and comments.
+
+def customer_lists_views_and_comments(customer_api, support, issue, key, on_commit) -> None:
     listed = customer_api.get("/api/issues/").json()
     assert [row["id"] for row in listed["results"]] == [issue["id"]]
     detail = customer_api.get(f"/api/client/issues/{issue['id']}/").json()
     assert [h["to_status"] for h in detail["status_history"]] == ["open"]
-    with django_capture_on_commit_callbacks(execute=True):
+    with on_commit(execute=True):
         response = customer_api.post(
             f"/api/client/issues/{issue['id']}/comment/",
             {"comment": "Photos attached."},
@@ -107,14 +118,15 @@ def test_the_front_end_flow_end_to_end(
     assert response.status_code == 201
     assert any("Photos attached." in text for _, text in support.remote(key)["comments"])
 
-    # Vendor staff triage: filters, status, assignment, resolution, reopening.
-    staff_api = login(api_client.__class__(), staff)
+
+def staff_triage(staff_api, support, issue, key, employee, on_commit) -> None:
+    """Vendor staff triage: filters, status, assignment, resolution, reopening."""
     for query in ["status=open", "priority=high", "is_client_issue=true", "category=delivery"]:
         results = staff_api.get(f"/api/issues/?{query}").json()["results"]
         assert [row["issue_number"] for row in results] == [issue["issue_number"]], query
     assert staff_api.get("/api/issues/?priority=low").json()["count"] == 0
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with on_commit(execute=True):
         response = staff_api.patch(
             f"/api/issues/{issue['id']}/", {"status": "in_progress"}, format="json"
         )
@@ -127,7 +139,11 @@ def test_the_front_end_flow_end_to_end(
     assert response.json()["issue"]["assigned_to_name"] == "Eli Employee"
     assert staff_api.get(f"/api/issues/?assigned_to={employee.pk}").json()["count"] == 1
 
-    with django_capture_on_commit_callbacks(execute=True):
+    staff_resolve_reopen_and_sync(staff_api, support, issue, key, on_commit)
+
+
+def staff_resolve_reopen_and_sync(staff_api, support, issue, key, on_commit) -> None:
+    with on_commit(execute=True):
         response = staff_api.post(
             f"/api/issues/{issue['id']}/resolve/",
             {"resolution_notes": "Replacement sent."},
@@ -142,7 +158,7 @@ def test_the_front_end_flow_end_to_end(
     assert body["issue"]["resolution_notes"] == "Replacement sent."
     assert support.remote(key)["closed"]
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with on_commit(execute=True):
         body = staff_api.post(f"/api/issues/{issue['id']}/reopen/").json()
     assert (body["previous_status"], body["issue"]["status"]) == ("resolved", "in_progress")
     assert support.remote(key)["status"] == support.in_progress_status
@@ -150,7 +166,8 @@ def test_the_front_end_flow_end_to_end(
     body = staff_api.post(f"/api/issues/{issue['id']}/sync_to_linear/").json()
     assert body["linear_synced"] is True
 
-    # The customer sees the status and the history.
+
+def customer_sees_the_status_and_history(customer_api, issue) -> None:
     detail = customer_api.get(f"/api/client/issues/{issue['id']}/").json()
     assert [h["to_status"] for h in detail["status_history"]] == [
         "open",
@@ -159,14 +176,19 @@ def test_the_front_end_flow_end_to_end(
         "in_progress",
     ]
 
-    # Someone closes the ticket in the tracker: the issue follows, and the history says from where.
+
+def closing_the_ticket_resolves_the_issue(client, support, issue, key, on_commit) -> None:
+    """Someone closes the ticket in the tracker: the issue follows, and the history says from
+    where."""
     support.close(key)
     headers, body = support.last_change_webhook(key)
-    deliver_webhook(client, support.connection, headers, body, django_capture_on_commit_callbacks)
+    deliver_webhook(client, support.connection, headers, body, on_commit)
     assert CustomerIssue.objects.get(pk=issue["id"]).status == "resolved"
     assert CustomerIssue.objects.get(pk=issue["id"]).history.last().via == support.kind
 
-    # A ticket created in the tracker shows up as an internal issue; fetch reads and syncs.
+
+def tracker_tickets_arrive_as_internal_issues(staff_api, support, org) -> None:
+    """A ticket created in the tracker shows up as an internal issue; fetch reads and syncs."""
     support.create_remote_ticket("Internal: refund flow broken")
     fetched = staff_api.get("/api/issues/fetch_from_linear/?limit=50&sync=false").json()
     assert any(t["title"] == "Internal: refund flow broken" for t in fetched["linear_issues"])

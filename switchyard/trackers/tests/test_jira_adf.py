@@ -30,27 +30,39 @@ def assert_block(node: dict[str, Any], *, top: bool = False) -> None:
     if kind == "paragraph":
         assert_inline(node.get("content", []))
     elif kind == "heading":
-        assert top, "headings are top-level only"
-        assert node["attrs"]["level"] in range(1, 7)
-        assert_inline(node.get("content", []))
+        assert_heading(node, top=top)
     elif kind in ("bulletList", "orderedList"):
-        assert node["content"], "a list needs at least one item"
-        if kind == "orderedList" and "attrs" in node:
-            assert isinstance(node["attrs"]["order"], int) and node["attrs"]["order"] >= 0
-        for item in node["content"]:
-            assert item["type"] == "listItem"
-            assert item["content"], "a list item needs content"
-            assert item["content"][0]["type"] in ("paragraph", "codeBlock")
-            for child in item["content"]:
-                assert child["type"] in ("paragraph", "codeBlock", "bulletList", "orderedList")
-                assert_block(child)
+        assert_list(node)
     elif kind == "codeBlock":
-        if "attrs" in node:
-            assert isinstance(node["attrs"]["language"], str)
-        for child in node.get("content", []):
-            assert child["type"] == "text" and child["text"] and "marks" not in child
+        assert_code_block(node)
     else:
         raise AssertionError(f"unexpected block {kind}")
+
+
+def assert_heading(node: dict[str, Any], *, top: bool) -> None:
+    assert top, "headings are top-level only"
+    assert node["attrs"]["level"] in range(1, 7)
+    assert_inline(node.get("content", []))
+
+
+def assert_list(node: dict[str, Any]) -> None:
+    assert node["content"], "a list needs at least one item"
+    if node["type"] == "orderedList" and "attrs" in node:
+        assert isinstance(node["attrs"]["order"], int) and node["attrs"]["order"] >= 0
+    for item in node["content"]:
+        assert item["type"] == "listItem"
+        assert item["content"], "a list item needs content"
+        assert item["content"][0]["type"] in ("paragraph", "codeBlock")
+        for child in item["content"]:
+            assert child["type"] in ("paragraph", "codeBlock", "bulletList", "orderedList")
+            assert_block(child)
+
+
+def assert_code_block(node: dict[str, Any]) -> None:
+    if "attrs" in node:
+        assert isinstance(node["attrs"]["language"], str)
+    for child in node.get("content", []):
+        assert child["type"] == "text" and child["text"] and "marks" not in child
 
 
 def assert_inline(nodes: list[dict[str, Any]]) -> None:

@@ -30,7 +30,18 @@ def test_a_walk_against_a_sentry_compatible_server(
     api = client_for(admin)
     sentry = Connection.objects.get(kind="sentry")
     assert fake_sentry.profile == "glitchtip"
+    on_commit = django_capture_on_commit_callbacks
 
+    check_the_connection_and_the_first_pull(api, sentry, fake_sentry)
+    new_id = pull_new_events_and_a_regression(fake_sentry)
+    issue = resolve_and_unresolve_here(api, sentry, fake_sentry, new_id, on_commit)
+    close_the_ticket_in_jira_while_notes_are_refused(
+        client, api, sentry, tracker, fake_sentry, issue, new_id, on_commit
+    )
+    the_refused_note_holds_nothing_back(api, sentry, fake_sentry, issue, new_id, on_commit)
+
+
+def check_the_connection_and_the_first_pull(api, sentry, fake_sentry) -> None:
     # Test connection.
     answer = api.post(f"/api/connections/{sentry.pk}/test/").json()
     assert answer["ok"], answer
@@ -40,7 +51,10 @@ def test_a_walk_against_a_sentry_compatible_server(
     assert (first.status, first.error) == ("succeeded", "")
     assert SentryIssue.objects.filter(connection=sentry).count() == len(fake_sentry.issues)
 
-    # New events and a regression arrive with an incremental pull, no --force needed.
+
+def pull_new_events_and_a_regression(fake_sentry) -> str:
+    """New events and a regression arrive with an incremental pull, no --force needed; the id of
+    the new issue."""
     resolved = next(i for i in fake_sentry.issues.values() if i.status == "resolved")
     project = next(iter(fake_sentry.projects))
     new_id = fake_sentry.add_issue(project, title="TypeError: cart is undefined")
@@ -49,17 +63,25 @@ def test_a_walk_against_a_sentry_compatible_server(
     assert (run.full, run.status) == (False, "succeeded")
     assert SentryIssue.objects.get(external_id=new_id).title == "TypeError: cart is undefined"
     assert SentryIssue.objects.get(external_id=str(resolved.id)).status == "unresolved"
+    return new_id
 
-    # Resolve and unresolve from Switchyard: delivered (GlitchTip's answers say user_count).
+
+def resolve_and_unresolve_here(api, sentry, fake_sentry, new_id, on_commit) -> SentryIssue:
+    """Resolve and unresolve from Switchyard: delivered (GlitchTip's answers say user_count)."""
     issue = SentryIssue.objects.get(external_id=new_id)
     for action, status in (("resolve", "resolved"), ("unresolve", "unresolved")):
-        with django_capture_on_commit_callbacks(execute=True):
+        with on_commit(execute=True):
             assert api.post(f"/api/sentry/issues/{issue.pk}/{action}/").status_code == 200
         assert fake_sentry.issues[int(new_id)].status == status
     assert [e.status for e in OutboxEntry.objects.filter(connection=sentry)] == ["delivered"] * 2
+    return issue
 
-    # A ticket closed in Jira resolves the issue, while the server refuses the note that says so.
-    with django_capture_on_commit_callbacks(execute=True):
+
+def close_the_ticket_in_jira_while_notes_are_refused(
+    client, api, sentry, tracker, fake_sentry, issue, new_id, on_commit
+) -> None:
+    """A ticket closed in Jira resolves the issue, while the server refuses the note that says so."""
+    with on_commit(execute=True):
         response = api.post(
             f"/api/sentry/issues/{issue.pk}/tickets/",
             {"tracker_project": tracker.project.pk},
@@ -78,7 +100,7 @@ def test_a_walk_against_a_sentry_compatible_server(
     )
     tracker.close(link.ticket.key)
     headers, body = tracker.last_change_webhook(link.ticket.key)
-    deliver_webhook(client, tracker.connection, headers, body, django_capture_on_commit_callbacks)
+    deliver_webhook(client, tracker.connection, headers, body, on_commit)
 
     issue.refresh_from_db()
     assert issue.status == "resolved"
@@ -88,8 +110,10 @@ def test_a_walk_against_a_sentry_compatible_server(
     assert note.last_error.startswith("Permission or route refused (403)")
     assert "an HTML page (403 Forbidden), not an API answer" in note.last_error
 
-    # The refused note holds nothing back, and the connection stays enabled.
-    with django_capture_on_commit_callbacks(execute=True):
+
+def the_refused_note_holds_nothing_back(api, sentry, fake_sentry, issue, new_id, on_commit) -> None:
+    """The refused note holds nothing back, and the connection stays enabled."""
+    with on_commit(execute=True):
         assert api.post(f"/api/sentry/issues/{issue.pk}/unresolve/").status_code == 200
     assert fake_sentry.issues[int(new_id)].status == "unresolved"
     assert sync_sentry().status == "succeeded"
