@@ -24,6 +24,7 @@ from typing import Any
 
 import bulkfill
 from benchlib import (
+    add_filled_database_arguments,
     database_names,
     database_to_measure,
     load_average,
@@ -123,12 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--issues", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="postgres")
-    parser.add_argument(
-        "--database-url", help="measure this database (filled on the first run, then kept)"
-    )
-    parser.add_argument("--tiny", action="store_true", help="a few hundred rows on SQLite")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    add_filled_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.tiny:
         args.issues, args.repeat, args.database = 500, 3, "sqlite"

@@ -281,3 +281,15 @@ def timed_gets(client, url: str, repeat: int) -> dict[str, Any]:
         "queries": len(captured),
         "sql": [query["sql"] for query in captured],
     }
+
+
+def add_filled_database_arguments(parser) -> None:
+    """The options of a benchmark that fills a database and measures it in a child process."""
+    import argparse
+
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="postgres")
+    parser.add_argument(
+        "--database-url", help="measure this database (filled on the first run, then kept)"
+    )
+    parser.add_argument("--tiny", action="store_true", help="a few hundred rows on SQLite")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)

@@ -20,6 +20,7 @@ from typing import Any
 
 import bulkfill
 from benchlib import (
+    add_filled_database_arguments,
     database_names,
     database_to_measure,
     load_average,
@@ -70,12 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tickets", type=int, default=200_000)
     parser.add_argument("--customer-issues", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="postgres")
-    parser.add_argument(
-        "--database-url", help="measure this database (filled on the first run, then kept)"
-    )
-    parser.add_argument("--tiny", action="store_true", help="a few hundred rows on SQLite")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    add_filled_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.tiny:
         args.sentry_issues, args.tickets, args.customer_issues = 500, 100, 300
