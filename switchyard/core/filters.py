@@ -1,4 +1,5 @@
-"""The FilterSet every list endpoint uses: ids, foreign keys included, are checked as ids."""
+"""The filters every list endpoint uses: ids, foreign keys included, are checked as ids, and a
+refused search names its parameter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from django import forms
 from django.db import models
 from django_filters import rest_framework
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
 
 from switchyard.core.api import ID_ERRORS, MAX_ID, IdField
 
@@ -43,3 +46,14 @@ class FilterBackend(rest_framework.DjangoFilterBackend):
     """The API's filter backend: views' ``filterset_fields`` build a FilterSet on ours too."""
 
     filterset_base = FilterSet
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, whose refusal of a value (a null character) names the parameter as every
+    other filter's refusal does, instead of answering a bare list."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from error

@@ -3,7 +3,7 @@ recorded under the old names keep finding their event."""
 
 from django.db import migrations
 
-from switchyard.sync.event_renames import rename_events
+from switchyard.core.event_renames import rename_events
 
 
 class Migration(migrations.Migration):
