@@ -7,8 +7,9 @@ every active rule at once (the first by position wins an issue); a preview plans
 the organization's issues, and a manual run applies exactly that plan.
 
 At most one automatic ticket per issue: a ``RuleMatch`` row per issue, unique, is inserted before
-the ticket is queued, in the same transaction; a second worker or rule that gets there later finds
-the row and leaves the issue alone. The rule row is locked while its batch is applied, so the
+the ticket is queued, in the same transaction, all of a rule's matches of a batch in one statement
+that skips the rows already there; a second worker or rule that gets there later finds the row and
+leaves the issue alone. The rule row is locked while its batch is applied, so the
 hourly ceiling is counted exactly whatever the number of workers.
 """
 
@@ -174,27 +175,55 @@ def _queue_ticket(rule: AutomationRule, source: Source, match: RuleMatch, issue,
     match.save(update_fields=["outcome", "link", "error", "decided_at"])
 
 
+def _claim(rule: AutomationRule, decisions: list[Decision]) -> dict[int, RuleMatch]:
+    """Insert a match per decision in one statement; the matches this call won, by issue.
+
+    The unique row per issue decides: rows another rule or worker inserted first are left alone
+    (``ignore_conflicts``). Only a holder of this rule's lock writes this rule's rows, so those
+    of this rule that existed before the insert were not made here and are told apart first.
+    """
+    content_type = ContentType.objects.get_for_model(source_of(rule).model)
+    ids = [decision.issue.pk for decision in decisions]
+    mine = RuleMatch.objects.filter(rule=rule, source_type=content_type, source_id__in=ids)
+    earlier = set(mine.values_list("pk", flat=True))
+    now = timezone.now()
+    RuleMatch.objects.bulk_create(
+        [
+            RuleMatch(
+                rule=rule,
+                source_type=content_type,
+                source_id=decision.issue.pk,
+                outcome=decision.outcome,
+                error=decision.error,
+                decided_at=now if decision.outcome == Outcome.FAILED else None,
+            )
+            for decision in decisions
+        ],
+        ignore_conflicts=True,
+    )
+    return {match.source_id: match for match in mine.exclude(pk__in=earlier)}
+
+
 def apply(rule: AutomationRule, decisions: list[Decision], tally: Tally) -> None:
     """Record the decisions and queue the tickets (call inside a transaction holding the rule)."""
+    if not decisions:
+        return
     source = source_of(rule)
-    content_type = ContentType.objects.get_for_model(source.model)
+    won = _claim(rule, decisions)
     failures = 0
     for decision in decisions:
-        try:
-            with transaction.atomic():
-                match = RuleMatch.objects.create(
-                    rule=rule,
-                    source_type=content_type,
-                    source_id=decision.issue.pk,
-                    outcome=decision.outcome,
-                    error=decision.error,
-                    decided_at=timezone.now() if decision.outcome == Outcome.FAILED else None,
-                )
-                if decision.outcome == Outcome.CREATED:
-                    _queue_ticket(rule, source, match, decision.issue, decision.project)
-        except IntegrityError:
+        match = won.get(decision.issue.pk)
+        if match is None:
             tally.add("claimed")  # another rule or worker has it
             continue
+        if decision.outcome == Outcome.CREATED:
+            try:
+                with transaction.atomic():
+                    _queue_ticket(rule, source, match, decision.issue, decision.project)
+            except IntegrityError:
+                match.delete()  # the issue's ticket is being made elsewhere: not ours
+                tally.add("claimed")
+                continue
         tally.add(match.outcome)
         failures += match.outcome == Outcome.FAILED
         if match.outcome == Outcome.CREATED:

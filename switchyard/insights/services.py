@@ -8,6 +8,7 @@ so a repeated or late event changes nothing, and a rebuild finds what no event a
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -87,17 +88,12 @@ def _new_item(source: str, item_id: int, fact: Fact, now: datetime) -> TrackedIt
     )
 
 
-def _follow(item: TrackedItem, fact: Fact, now: datetime, moved: list[Transition]):
-    """Transitions from what ``item`` counted to ``fact``; a move re-files the item's history."""
+def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: dict[int, TrackedItem]):
+    """Transitions from what ``item`` counted to ``fact``; a moved item goes into ``moving``."""
     added = []
     if (item.product_key, item.bucket) != (fact.product_key, fact.bucket):
-        history = list(item.transitions.all())
-        rollups.apply(history, -1)
         item.product_key, item.bucket = fact.product_key, fact.bucket
-        item.transitions.update(product_key=fact.product_key, bucket=fact.bucket)
-        for t in history:
-            t.product_key, t.bucket = fact.product_key, fact.bucket
-        moved += history
+        moving[item.pk] = item
     if item.is_open and not fact.is_open:
         item.closed_at = fact.closed_at or now
         added.append(_resolution(item, item.closed_at))
@@ -109,6 +105,25 @@ def _follow(item: TrackedItem, fact: Fact, now: datetime, moved: list[Transition
     item.is_open = fact.is_open
     item.events, item.users, item.assignee = fact.events, fact.users, fact.assignee
     return added
+
+
+def _refile(moving: dict[int, TrackedItem]) -> list[Transition]:
+    """Moved items' history withdrawn from the rows it was counted in and re-filed under their
+    new product and bucket (one update per destination); returns it, to be added there."""
+    if not moving:
+        return []
+    history = list(Transition.objects.filter(item_id__in=moving))
+    rollups.apply(history, -1)
+    destinations: dict[tuple, list[int]] = defaultdict(list)
+    for item in moving.values():
+        destinations[(item.product_key, item.bucket)].append(item.pk)
+    for (product_key, bucket), item_ids in sorted(destinations.items()):
+        Transition.objects.filter(item_id__in=item_ids).update(
+            product_key=product_key, bucket=bucket
+        )
+    for t in history:
+        t.product_key, t.bucket = moving[t.item_id].product_key, moving[t.item_id].bucket
+    return history
 
 
 def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = None) -> int:
@@ -126,17 +141,18 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
             .order_by("item_id")
         }
         added: list[Transition] = []
-        moved: list[Transition] = []
+        moving: dict[int, TrackedItem] = {}
         gone = [item for item_id, item in items.items() if item_id not in found]
         withdrawn = list(Transition.objects.filter(item__in=gone))
         changed = []
         for item_id, fact in found.items():
             if item := items.get(item_id):
                 before = [getattr(item, name) for name in FOLLOWED]
-                added += _follow(item, fact, now, moved)
+                added += _follow(item, fact, now, moving)
                 if [getattr(item, name) for name in FOLLOWED] != before:
                     changed.append(item)
         TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
+        moved = _refile(moving)
         unseen = [
             _new_item(source, item_id, fact, now)
             for item_id, fact in found.items()
