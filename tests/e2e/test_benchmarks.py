@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
         ("api.py", ["/api/issues/?cursor=", "/api/sentry/projects/", "p99 ms"]),
         ("web.py", ["/inbox/", "/products/1/", "/products/", "/sentry/", "p99 ms"]),
         ("propagation.py", ["Jira done -> Sentry resolved over 3 changes", "p95"]),
-        ("pull_sentry.py", ["pull issues/s", "ratio", "% of rollups"]),
+        ("pull_sentry.py", ["pull issues/s", "ratio", "% rollups"]),
     ],
 )
 def test_a_tiny_run_prints_its_figures_with_the_load_average(script, figures):
