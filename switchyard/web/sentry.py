@@ -138,7 +138,13 @@ def issue_list(request):
     tickets = links_by_source(model=SentryIssue, source_ids=[issue.pk for issue in page])
     rows = [(issue, tickets.get(issue.pk, [])) for issue in page]
     selection = SelectionForm(organization=organization)
-    projects = list(selection.fields["tracker_project"].queryset)
+    field = selection.fields["tracker_project"]
+    projects = list(field.queryset)
+    # The choices from the projects already read: the field would read its queryset again.
+    field.choices = [
+        ("", field.empty_label),
+        *((p.pk, field.label_from_instance(p)) for p in projects),
+    ]
     selection.initial["tracker_project"] = _preselected_project(filters, projects)
     context = {"filters": filters, "page": page, "rows": rows, "selection": selection}
     template = "web/sentry/_rows.html" if request.htmx else "web/sentry/issues.html"
