@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -36,6 +37,7 @@ from switchyard.support.services import (
 )
 from switchyard.sync import runs
 from switchyard.sync.models import Connection, ConnectionKind, SyncRun
+from switchyard.sync.registry import connection_needs
 from switchyard.sync.services import connection_create, connection_update
 from switchyard.trackers.models import TrackerProject
 from switchyard.trackers.services import tracker_project_update
@@ -51,8 +53,6 @@ CONNECTIONS = [
     ("Demo Jira", ConnectionKind.JIRA, {"account_email": JIRA_EMAIL, "api_token": JIRA_TOKEN}),
     ("Demo Linear", ConnectionKind.LINEAR, {"api_token": LINEAR_KEY}),
 ]
-# Linear's API lives at /graphql; the others at the site's root.
-API_PATHS = {ConnectionKind.LINEAR: "/graphql"}
 # remote project (Sentry project slug, Jira project key, Linear team key) -> product name; the
 # fakes seed these when serving 5 Sentry projects, 3 Jira projects and 2 Linear teams (dev.py).
 SENTRY_MAPPING = {
@@ -123,7 +123,9 @@ def demo_connections_ensure(
     existing demo connections at them (their ports may have changed)."""
     webhooks = []
     for name, kind, fields in CONNECTIONS:
-        base_url = remote_urls[kind].rstrip("/") + API_PATHS.get(kind, "")
+        # The API's path on its site as the hosted service has it (Linear's /graphql).
+        api_path = urlsplit(connection_needs(kind).default_base_url).path.rstrip("/")
+        base_url = remote_urls[kind].rstrip("/") + api_path
         connection = Connection.objects.filter(
             organization=organization, kind=kind, name=name
         ).first()
