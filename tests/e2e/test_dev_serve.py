@@ -24,7 +24,8 @@ import pytest
 
 from switchyard.fakes.sentry import DEFAULT_TOKEN
 from switchyard.monitoring.connectors.sentry.client import SentryClient
-from tests.e2e.test_sync_end_to_end import database_url, expect, free_port, results  # noqa: F401
+from tests.e2e.ports import free_ports
+from tests.e2e.test_sync_end_to_end import database_url, expect, results  # noqa: F401
 
 pytestmark = [
     pytest.mark.e2e,
@@ -134,7 +135,8 @@ class Serve:
 
 @pytest.fixture
 def serve(tmp_path: Path, database_url: str) -> Iterator[tuple[Serve, dict[str, int]]]:  # noqa: F811
-    ports = {kind: free_port() for kind in ("web", "sentry", "jira", "linear")}
+    kinds = ("web", "sentry", "jira", "linear")
+    ports = dict(zip(kinds, free_ports(len(kinds)), strict=True))
     env = {
         **os.environ,
         "VAR_DIR": str(tmp_path),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from psycopg import sql
 
 from switchyard.fakes.sentry import DEFAULT_TOKEN
 from switchyard.monitoring.connectors.sentry.client import SentryClient
+from tests.e2e.ports import free_ports
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +49,6 @@ T = TypeVar("T")
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def expect(response: httpx.Response, status: int) -> Any:
@@ -271,7 +265,7 @@ def web_server(processes: Processes) -> str:
     Django's development server: no production WSGI server is among the dependencies. It cannot
     report a port the system chose, so the test picks a free one first.
     """
-    port = free_port()
+    (port,) = free_ports(1)
     processes.start("web", *MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload")
     base_url = f"http://127.0.0.1:{port}"
     processes.wait_for("the web server to answer", lambda: http_ready(f"{base_url}/api/auth/me/"))
