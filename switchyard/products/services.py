@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models, transaction
 from django.utils.text import slugify
 
+from switchyard.accounts.audit import update_logged
 from switchyard.accounts.models import Organization, Team
 from switchyard.core import events
 from switchyard.core.exceptions import ValidationFailed
@@ -188,13 +189,16 @@ def product_delete(*, product: Product, reparent: bool = False) -> None:
     parent = Product.objects.get_parent(product)
     mapped = {m.model: m for m in mappables()}
     for rel in _protected_relations():
-        rows = rel.related_model._default_manager.filter(**{rel.field.name: product})
-        moved = list(rows.values_list("pk", flat=True))
-        rows.update(**{rel.field.name: parent})
-        if moved and rel.related_model in mapped:
+        rows = list(
+            rel.related_model._default_manager.select_for_update().filter(
+                **{rel.field.name: product}
+            )
+        )
+        update_logged(rows, **{rel.field.name: parent})
+        if rows and rel.related_model in mapped:
             key = mapped[rel.related_model].key
             events.publish(
-                MappingChanged(mappable=key, ids=tuple(moved)),
+                MappingChanged(mappable=key, ids=tuple(row.pk for row in rows)),
                 organization_id=product.organization_id,
             )
     for child in list(Product.objects.get_children(product)):

@@ -147,6 +147,23 @@ def test_projects_mapped_and_unmapped_through_the_api_are_logged(client_for, acm
     assert {entry.actor for entry in entries} == {acme_admin}
 
 
+def test_projects_moved_to_the_parent_of_a_deleted_product_are_logged(client_for, acme_admin):
+    platform = ProductFactory(organization=acme_admin.organization, name="Platform")
+    checkout = ProductFactory(
+        organization=acme_admin.organization, name="Checkout", parent=platform
+    )
+    projects = [
+        SentryProjectFactory(connection__organization=acme_admin.organization, product=checkout)
+        for _ in range(2)
+    ]
+    response = client_for(acme_admin).delete(f"/api/products/{checkout.pk}/?reparent=true")
+    assert response.status_code == 204
+    for project in projects:
+        [entry] = updates_of(project)
+        assert (entry.actor, entry.organization) == (acme_admin, acme_admin.organization)
+        assert entry.changes == {"product": [checkout.pk, platform.pk]}
+
+
 def test_the_admins_bulk_unmap_is_logged_and_announced(acme_admin):
     checkout = ProductFactory(organization=acme_admin.organization, name="Checkout")
     projects = [
