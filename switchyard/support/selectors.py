@@ -83,10 +83,16 @@ def _product_links(product_ids) -> QuerySet[TicketLink]:
     )
 
 
+def issues_in_products(
+    issues: QuerySet[CustomerIssue], *, products: QuerySet[Product]
+) -> QuerySet[CustomerIssue]:
+    """Those of ``issues`` whose tickets are in tracker projects of these products."""
+    return issues.filter(pk__in=_product_links(products.values("pk")).values("source_id"))
+
+
 def issues_of_products(*, user: User, products: QuerySet[Product]) -> QuerySet[CustomerIssue]:
     """Issues the user sees whose tickets are in tracker projects of these products."""
-    linked = _product_links(products.values("pk")).values("source_id")
-    return issues_visible_to(user=user).filter(pk__in=linked)
+    return issues_in_products(issues_visible_to(user=user), products=products)
 
 
 def product_open_issue_counts(*, organization: Organization) -> dict[int, int]:

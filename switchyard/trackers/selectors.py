@@ -5,12 +5,30 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
-from switchyard.trackers.models import OPEN_TICKET, Ticket, TicketLink, TrackerProject
+from switchyard.products.models import Product
+from switchyard.trackers.models import (
+    CLOSED_CATEGORIES,
+    OPEN_TICKET,
+    PriorityMapping,
+    Ticket,
+    TicketLink,
+    TrackerProject,
+)
 
 
 def tracker_projects(*, organization: Organization) -> QuerySet[TrackerProject]:
@@ -42,6 +60,70 @@ def ticket_list(*, organization: Organization) -> QuerySet[Ticket]:
         .select_related("tracker_project", "tracker_project__product", "connection")
         .prefetch_related("links__source_type")
     )
+
+
+def _local_priorities() -> QuerySet[PriorityMapping]:
+    """The mappings that give a ticket (``OuterRef``) its local priority, from its remote one."""
+    return PriorityMapping.objects.filter(
+        tracker_project=OuterRef("tracker_project"), remote_priority=OuterRef("priority")
+    ).order_by()
+
+
+def ticket_table(*, organization: Organization) -> QuerySet[Ticket]:
+    """Tickets as a list shows them: project and product, the local priority (``local_priority``)
+    and the active links with their sources (``active_links``), in a fixed number of queries."""
+    active_links = (
+        TicketLink.objects.filter(is_active=True)
+        .select_related("source_type")
+        .prefetch_related("source")
+        .order_by("created_at")
+    )
+    return (
+        Ticket.objects.filter(connection__organization=organization, is_deleted=False)
+        .select_related("tracker_project__product")
+        .annotate(local_priority=Subquery(_local_priorities().values("priority")[:1]))
+        .prefetch_related(Prefetch("links", queryset=active_links, to_attr="active_links"))
+    )
+
+
+def tickets_in_products(tickets: QuerySet[Ticket], *, products: QuerySet[Product]):
+    """The tickets of tracker projects mapped to these products."""
+    return tickets.filter(
+        tracker_project__in=TrackerProject.objects.filter(product__in=products).values("pk")
+    )
+
+
+def tickets_open(tickets: QuerySet[Ticket], *, is_open: bool) -> QuerySet[Ticket]:
+    """Open tickets (not done nor canceled), or the closed ones."""
+    if is_open:
+        return tickets.filter(OPEN_TICKET)
+    return tickets.filter(status_category__in=sorted(CLOSED_CATEGORIES))
+
+
+def tickets_of_priority(
+    tickets: QuerySet[Ticket], *, organization: Organization, priority: str
+) -> QuerySet[Ticket]:
+    """Tickets whose remote priority stands for the local ``priority`` in their project.
+
+    The mappings are read first (a few rows): PostgreSQL estimates "priority = 'High' in these
+    projects" well, whereas a join to the mappings looks so selective that it would read every
+    matching ticket to sort them instead of walking the list's order and stopping at a page."""
+    projects_by_remote: dict[str, list[int]] = {}
+    mappings = PriorityMapping.objects.filter(
+        priority=priority, tracker_project__connection__organization=organization
+    ).values_list("remote_priority", "tracker_project_id")
+    for remote, project_id in mappings:
+        projects_by_remote.setdefault(remote, []).append(project_id)
+    matches = Q(pk__in=[])
+    for remote, project_ids in projects_by_remote.items():
+        matches |= Q(priority=remote, tracker_project__in=project_ids)
+    return tickets.filter(matches)
+
+
+def tickets_with_source(tickets: QuerySet[Ticket], *, linked: bool) -> QuerySet[Ticket]:
+    """Tickets that track something here (an active link), or those that track nothing."""
+    links = TicketLink.objects.filter(ticket=OuterRef("pk"), is_active=True)
+    return tickets.filter(Exists(links) if linked else ~Exists(links))
 
 
 def ticket_link_list(*, organization: Organization) -> QuerySet[TicketLink]:

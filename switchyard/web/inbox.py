@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from switchyard.accounts.selectors import staff_list
 from switchyard.core.exceptions import DomainError
+from switchyard.products.selectors import product_list, product_subtree
 from switchyard.support import selectors, services
 from switchyard.support.models import CustomerIssue, IssueCategory, IssuePriority, IssueStatus
 from switchyard.trackers import services as trackers
@@ -35,6 +36,9 @@ class InboxFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IssueStatus.choices, empty_label="Any")
     priority = django_filters.ChoiceFilter(choices=IssuePriority.choices, empty_label="Any")
     category = django_filters.ChoiceFilter(choices=IssueCategory.choices, empty_label="Any")
+    product = django_filters.ModelChoiceFilter(
+        queryset=None, method="in_product", empty_label="Any product", label="Product"
+    )
     source = django_filters.ChoiceFilter(
         choices=[("client", "Client-raised"), ("internal", "Internal")],
         method="by_source",
@@ -50,11 +54,12 @@ class InboxFilter(django_filters.FilterSet):
 
     class Meta:
         model = CustomerIssue
-        fields = ["q", "status", "priority", "category", "source", "assignee"]
+        fields = ["q", "status", "priority", "category", "product", "source", "assignee"]
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.filters["product"].queryset = product_list(organization=user.organization)
         people = [(str(p.pk), p.display_name) for p in staff_list(organization=user.organization)]
         self.filters["assignee"].extra["choices"] = [
             ("mine", "Mine"),
@@ -70,6 +75,9 @@ class InboxFilter(django_filters.FilterSet):
             | Q(title__icontains=value)
             | Q(description__icontains=value)
         )
+
+    def in_product(self, queryset, name, product):
+        return selectors.issues_in_products(queryset, products=product_subtree(product=product))
 
     def by_source(self, queryset, name, value):
         return queryset.filter(is_client_issue=value == "client")

@@ -20,6 +20,7 @@ def nav_items(user) -> list[tuple[str, str]]:
             ("Inbox", reverse("web:inbox")),
             ("Products", reverse("web:products")),
             ("Sentry issues", reverse("web:sentry_issues")),
+            ("Tickets", reverse("web:tickets")),
             ("Insights", reverse("web:insights")),
         ]
         if user.is_org_admin:

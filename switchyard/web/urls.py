@@ -10,6 +10,7 @@ from switchyard.web import (
     products,
     sentry,
     sync_health,
+    tickets,
 )
 
 web_patterns = [
@@ -32,6 +33,7 @@ web_patterns = [
     ),
     path("sentry/", sentry.issue_list, name="sentry_issues"),
     path("sentry/selection/", sentry.act_on_selection, name="sentry_act"),
+    path("tickets/", tickets.ticket_list, name="tickets"),
     path("sync/", sync_health.health, name="sync_health"),
     path("sync/deliveries/", sync_health.deliveries, name="sync_deliveries"),
     path("sync/connections/new/", connections.add_connection, name="sync_connection_add"),

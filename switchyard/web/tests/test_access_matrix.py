@@ -24,6 +24,7 @@ PAGES = {
     "/products/": (FORBIDDEN, OK, OK, OK, FORBIDDEN, OK),
     "/products/{product}/": (FORBIDDEN, OK, OK, OK, FORBIDDEN, ABSENT),
     "/sentry/": (FORBIDDEN, OK, OK, OK, FORBIDDEN, OK),
+    "/tickets/": (FORBIDDEN, OK, OK, OK, FORBIDDEN, OK),
     "/sync/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     "/sync/deliveries/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     "/sync/connections/new/": (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
@@ -72,11 +73,11 @@ def test_actions_on_another_organizations_objects_are_404(client, org, objects):
 
 NAVIGATION = {
     "customer": ("Customer", ["/portal/", "/portal/raise/"]),
-    "vendor": ("Vendor", ["/inbox/", "/products/", "/sentry/", "/insights/"]),
-    "employee": ("Employee", ["/inbox/", "/products/", "/sentry/", "/insights/"]),
+    "vendor": ("Vendor", ["/inbox/", "/products/", "/sentry/", "/tickets/", "/insights/"]),
+    "employee": ("Employee", ["/inbox/", "/products/", "/sentry/", "/tickets/", "/insights/"]),
     "admin": (
         "Organization admin",
-        ["/inbox/", "/products/", "/sentry/", "/insights/", "/sync/", "/admin/"],
+        ["/inbox/", "/products/", "/sentry/", "/tickets/", "/insights/", "/sync/", "/admin/"],
     ),
     "superuser": ("Platform admin", ["/admin/"]),
 }

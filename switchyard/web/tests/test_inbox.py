@@ -174,6 +174,6 @@ def test_the_inbox_costs_the_same_queries_at_any_page_size(
         CustomerIssueFactory(organization=org, assigned_to=people["vendor"] if n % 2 else None)
     client = signed_in(people["employee"])
     for size in (1, 200):
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             response = client.get(f"/inbox/?page_size={size}&status=open")
         assert response.status_code == 200

@@ -157,6 +157,13 @@ def test_an_admin_creates_tickets_from_three_sentry_issues_of_a_product(browser,
         link = TicketLink.objects.get(source_type__model="sentryissue", source_id=issue.pk)
         assert link.ticket.key in browser.find(f"[data-testid=tickets-{issue.pk}]").text
     browser.screenshot("sentry-issues")
+    browser.open(f"/products/{checkout.pk}/")
+    browser.find("[data-testid=product-lists] a[href*='/tickets/']").click()
+    browser.wait_for("[data-testid=filters]")
+    for issue in chosen:
+        link = TicketLink.objects.get(source_type__model="sentryissue", source_id=issue.pk)
+        assert issue.short_id in browser.find(f"[data-testid=sources-{link.ticket_id}]").text
+    browser.screenshots("tickets")
 
 
 @pytest.mark.parametrize("tracker", ["jira"], indirect=True)
