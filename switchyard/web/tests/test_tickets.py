@@ -16,29 +16,8 @@ from switchyard.web.tests.factories import CustomerIssueFactory, TicketFactory, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(org, people):
-    """Platform > Checkout; PAY on Checkout, WEB on Platform, OPS on no product; four tickets, one
-    tracking a Sentry issue and a customer issue. Another organization has its own product and
-    project with one ticket."""
-    platform = ProductFactory(organization=org, name="Platform")
-    checkout = ProductFactory(parent=platform, name="Checkout")
-    jira = TrackerConnectionFactory(organization=org)
-    pay, web, ops = (
-        TrackerProjectFactory(connection=jira, key=key, name=name, product=product)
-        for key, name, product in [
-            ("PAY", "Payments", checkout),
-            ("WEB", "Storefront", platform),
-            ("OPS", "Operations", None),
-        ]
-    )
-    # OPS names its priorities otherwise: its "High" ticket is not a high one here.
-    for project, high, low in [(pay, "High", "Low"), (web, "High", "Low"), (ops, "P1", "P4")]:
-        PriorityMapping.objects.create(
-            tracker_project=project, priority="high", remote_priority=high
-        )
-        PriorityMapping.objects.create(tracker_project=project, priority="low", remote_priority=low)
-    tickets = {
+def four_tickets(pay, web, ops) -> dict:
+    return {
         "PAY-1": TicketFactory(
             tracker_project=pay, key="PAY-1", summary="Card declined twice", priority="High"
         ),
@@ -62,15 +41,10 @@ def world(org, people):
             tracker_project=ops, key="OPS-1", summary="Rotate the keys", priority="High"
         ),
     }
-    sentry_issue = SentryIssueFactory(
-        project__connection=SentryConnectionFactory(organization=org),
-        short_id="SHOP-7",
-        permalink="https://sentry.test/organizations/acme/issues/7/",
-    )
-    customer_issue = CustomerIssueFactory(organization=org, title="My card was declined")
-    link(tickets["PAY-1"], sentry_issue)
-    link(tickets["PAY-1"], customer_issue)
-    theirs = people["outsider"].organization
+
+
+def their_product_and_ticket(theirs, tickets: dict) -> tuple:
+    """Another organization's product and tracker project, with a ticket added to ``tickets``."""
     their_product = ProductFactory(organization=theirs, name="Their shop")
     their_project = TrackerProjectFactory(
         connection=TrackerConnectionFactory(organization=theirs),
@@ -80,6 +54,43 @@ def world(org, people):
     )
     tickets["OUT-1"] = TicketFactory(tracker_project=their_project, key="OUT-1", summary="Theirs")
     link(tickets["OUT-1"], CustomerIssueFactory(organization=theirs, title="Their customer issue"))
+    return their_product, their_project
+
+
+@pytest.fixture
+def world(org, people):
+    """Platform > Checkout; PAY on Checkout, WEB on Platform, OPS on no product; four tickets, one
+    tracking a Sentry issue and a customer issue. Another organization has its own product and
+    project with one ticket."""
+    platform = ProductFactory(organization=org, name="Platform")
+    checkout = ProductFactory(parent=platform, name="Checkout")
+    jira = TrackerConnectionFactory(organization=org)
+    pay, web, ops = (
+        TrackerProjectFactory(connection=jira, key=key, name=name, product=product)
+        for key, name, product in [
+            ("PAY", "Payments", checkout),
+            ("WEB", "Storefront", platform),
+            ("OPS", "Operations", None),
+        ]
+    )
+    # OPS names its priorities otherwise: its "High" ticket is not a high one here.
+    for project, high, low in [(pay, "High", "Low"), (web, "High", "Low"), (ops, "P1", "P4")]:
+        PriorityMapping.objects.create(
+            tracker_project=project, priority="high", remote_priority=high
+        )
+        PriorityMapping.objects.create(tracker_project=project, priority="low", remote_priority=low)
+    tickets = four_tickets(pay, web, ops)
+    sentry_issue = SentryIssueFactory(
+        project__connection=SentryConnectionFactory(organization=org),
+        short_id="SHOP-7",
+        permalink="https://sentry.test/organizations/acme/issues/7/",
+    )
+    customer_issue = CustomerIssueFactory(organization=org, title="My card was declined")
+    link(tickets["PAY-1"], sentry_issue)
+    link(tickets["PAY-1"], customer_issue)
+    their_product, their_project = their_product_and_ticket(
+        people["outsider"].organization, tickets
+    )
     return {
         "platform": platform,
         "checkout": checkout,
