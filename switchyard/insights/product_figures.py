@@ -25,7 +25,7 @@ def product_sentry_stats(*, product: Product) -> dict:
     by_level = {level: 0 for level in IssueLevel.values}
     totals = {"events": 0, "users": 0}
     for row in open_counts(
-        organization=product.organization,
+        organization=product.organization_id,
         product_ids=subtree.values("pk"),
         source=Source.SENTRY,
     ):
