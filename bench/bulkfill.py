@@ -6,8 +6,11 @@ tracker project per area, then the Sentry issues, customer issues and tickets of
 PostgreSQL gets the rows through ``COPY``, each large table in parts stored by processes side by
 side, into tables whose secondary indexes are dropped first and built once afterwards (far cheaper
 than keeping each up to date row by row, the trigram ones above all), with foreign keys not
-checked row by row (the fill only makes valid references); SQLite through ``bulk_create``. ``facts()`` finds what an earlier fill made, so that a database filled
-once can be measured again after a change.
+checked row by row (the fill only makes valid references); SQLite through ``bulk_create``. Insights'
+record of each item (what its subscribers would have written) is filled from the rows with one
+``INSERT ... SELECT`` per source, and the open counts the product pages read recomputed from it.
+``facts()`` finds what an earlier fill made, so that a database filled once can be measured again
+after a change.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def fill(scale: Scale) -> dict[str, Any]:
     with indexes_built_afterwards(SentryIssue, CustomerIssue, Ticket, TicketLink):
         side_by_side(_parts(scale))
         _link_tickets(scale)
+    _track_items()
     with connection.cursor() as cursor:
         # As autovacuum would by then: statistics, and the visibility map index-only scans need.
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
@@ -297,6 +301,84 @@ def _link_tickets(scale: Scale) -> None:
             )
 
     store(TicketLink, links())
+
+
+def _track_items() -> None:
+    """Insights' record of every item, as observing each would make it, then the open counts."""
+    from django.db import connection
+
+    from switchyard.insights import open_counts
+    from switchyard.insights.models import TrackedItem
+
+    columns = "organization_id, source, item_id, product_key, bucket, is_open, opened_at, "
+    columns += "closed_at, events, users, assignee"
+    with connection.cursor() as cursor:
+        for select, params in _item_selects():
+            cursor.execute(f"INSERT INTO {TrackedItem._meta.db_table} ({columns}) {select}", params)
+    open_counts.recompute()
+
+
+def _item_selects() -> list[tuple[str, list]]:
+    """Per source, the SELECT of its items' rows as ``insights.facts`` reads them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from switchyard.monitoring.models import SentryIssue, SentryProject
+    from switchyard.support.models import CustomerIssue
+    from switchyard.sync.models import Connection
+    from switchyard.trackers.models import (
+        CLOSED_CATEGORIES,
+        PriorityMapping,
+        Ticket,
+        TicketLink,
+        TrackerProject,
+    )
+
+    table = {
+        model: model._meta.db_table
+        for model in [
+            SentryIssue, SentryProject, CustomerIssue, Connection, PriorityMapping,
+            Ticket, TicketLink, TrackerProject, get_user_model(),
+        ]
+    }  # fmt: skip
+    closed = ", ".join(f"'{category}'" for category in sorted(CLOSED_CATEGORIES))
+    now = timezone.now()
+    return [
+        (
+            f"SELECT c.organization_id, 'sentry', i.id, COALESCE(p.product_id, 0), i.level,"
+            f" i.status = 'unresolved', i.first_seen,"
+            f" CASE WHEN i.status = 'unresolved' THEN NULL ELSE i.last_seen END,"
+            f" i.event_count, i.user_count, i.assignee_email"
+            f" FROM {table[SentryIssue]} i JOIN {table[Connection]} c ON c.id = i.connection_id"
+            f" JOIN {table[SentryProject]} p ON p.id = i.project_id WHERE NOT i.is_deleted",
+            [],
+        ),
+        (
+            f"SELECT c.organization_id, 'ticket', t.id, COALESCE(p.product_id, 0),"
+            f" COALESCE((SELECT m.priority FROM {table[PriorityMapping]} m"
+            f" WHERE m.tracker_project_id = p.id AND m.remote_priority = t.priority), 'none'),"
+            f" t.status_category NOT IN ({closed}), t.remote_created_at,"
+            f" CASE WHEN t.status_category IN ({closed}) THEN COALESCE(t.resolved_at, %s) END,"
+            f" 0, 0, t.assignee_email"
+            f" FROM {table[Ticket]} t JOIN {table[Connection]} c ON c.id = t.connection_id"
+            f" JOIN {table[TrackerProject]} p ON p.id = t.tracker_project_id"
+            f" WHERE NOT t.is_deleted",
+            [now],
+        ),
+        (
+            f"SELECT i.organization_id, 'customer', i.id, COALESCE((SELECT p.product_id"
+            f" FROM {table[TicketLink]} l JOIN {table[TrackerProject]} p"
+            f" ON p.id = l.tracker_project_id WHERE l.source_type_id = %s"
+            f" AND l.source_id = i.id AND l.is_active AND p.product_id IS NOT NULL"
+            f" ORDER BY l.id LIMIT 1), 0), i.priority, i.status IN ('open', 'in_progress'),"
+            f" i.created_at, CASE WHEN i.status NOT IN ('open', 'in_progress')"
+            f" THEN COALESCE(i.resolved_at, %s) END, 0, 0, COALESCE(u.email, '')"
+            f" FROM {table[CustomerIssue]} i"
+            f" LEFT JOIN {table[get_user_model()]} u ON u.id = i.assigned_to_id",
+            [ContentType.objects.get_for_model(CustomerIssue).pk, now],
+        ),
+    ]
 
 
 @contextlib.contextmanager

@@ -111,6 +111,30 @@ class DailyRollup(models.Model):
         return f"{self.source} {self.product_key} {self.bucket} {self.day}"
 
 
+class OpenCount(models.Model):
+    """How many items of one source, product and level/priority an organization has open now, and
+    (Sentry) the events and users of those open items: the figures of the product pages."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    product_key = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    bucket = models.CharField(max_length=16)
+    open = models.BigIntegerField(default=0)
+    events = models.BigIntegerField(default=0)
+    users = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "product_key", "source", "bucket"],
+                name="open_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.product_key} {self.bucket}: {self.open}"
+
+
 class HealthSnapshot(models.Model):
     """A product's health score as recorded once on a day (at the day's first scheduler tick)."""
 

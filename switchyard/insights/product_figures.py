@@ -1,15 +1,16 @@
 """The figures of the product stats and overview endpoints (their paths and payloads predate
-insights). They are figures of now, counted from the live rows of the product's subtree, so they
-hold whatever way the rows were written."""
+insights). Open counts are the stored ones insights keeps as it observes the items (a few rows
+per product); the lists are the live rows of the product's subtree."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Sum
 from django.utils import timezone
 
-from switchyard.monitoring.models import IssueLevel, IssueStatus, SentryIssue, SentryProject
+from switchyard.insights.models import Source
+from switchyard.insights.selectors import open_counts
+from switchyard.monitoring.models import IssueLevel, SentryIssue, SentryProject
 from switchyard.monitoring.selectors import sentry_project_list
 from switchyard.products.models import Product
 from switchyard.products.selectors import product_subtree
@@ -21,20 +22,22 @@ def product_sentry_stats(*, product: Product) -> dict:
     """Sentry figures for a product and all its descendants."""
     subtree = product_subtree(product=product)
     projects = SentryProject.objects.filter(product__in=subtree, is_deleted=False)
-    issues = SentryIssue.objects.filter(project__in=projects, is_deleted=False)
-    unresolved = issues.filter(status=IssueStatus.UNRESOLVED)
     by_level = {level: 0 for level in IssueLevel.values}
     totals = {"events": 0, "users": 0}
-    # One read of the unresolved issues' partial index, grouped by level.
-    for row in (
-        unresolved.values("level")
-        .annotate(n=Count("*"), events=Sum("event_count"), users=Sum("user_count"))
-        .order_by()
+    for row in open_counts(
+        organization=product.organization_id,
+        product_ids=subtree.values("pk"),
+        source=Source.SENTRY,
     ):
-        by_level[row["level"]] = row["n"]
-        totals["events"] += row["events"] or 0
-        totals["users"] += row["users"] or 0
-    newest = issues.order_by("-first_seen").values("id", "short_id", "title", "first_seen").first()
+        by_level[row["bucket"]] = by_level.get(row["bucket"], 0) + row["open"]
+        totals["events"] += row["events"]
+        totals["users"] += row["users"]
+    newest = (
+        SentryIssue.objects.filter(project__in=projects, is_deleted=False)
+        .order_by("-first_seen")
+        .values("id", "short_id", "title", "first_seen")
+        .first()
+    )
     return {
         "product": {"id": product.pk, "name": product.name, "full_path": product.full_path},
         "sentry_projects": projects.count(),

@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from switchyard.automation.models import AutomationRule, RuleMatch
-from switchyard.insights.models import DailyRollup, HealthSnapshot, Source, TrackedItem
+from switchyard.insights.models import DailyRollup, HealthSnapshot, OpenCount, Source, TrackedItem
 from switchyard.monitoring.models import SentryIssue
 from switchyard.products.models import Product
 from switchyard.trackers.models import TicketLink
@@ -281,3 +281,14 @@ def health_history(*, product: Product, window: Window) -> list[dict]:
         .order_by("day")
         .values_list("day", "score")
     ]
+
+
+def open_counts(*, organization, product_ids=None, source: str | None = None) -> list[dict]:
+    """The stored open counts (``product_key``, ``source``, ``bucket``, ``open``, ``events``,
+    ``users``) of the organization, of these products when given, of one source when given."""
+    rows = OpenCount.objects.filter(organization=organization)
+    if product_ids is not None:
+        rows = rows.filter(product_key__in=product_ids)
+    if source is not None:
+        rows = rows.filter(source=source)
+    return list(rows.values("product_key", "source", "bucket", "open", "events", "users"))

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
-from switchyard.insights import rollups
+from switchyard.insights import open_counts, rollups
 from switchyard.insights.facts import Fact, all_ids, facts
 from switchyard.insights.health import health_scores
 from switchyard.insights.models import HealthSnapshot, Kind, Source, TrackedItem, Transition
@@ -140,6 +140,8 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
             .filter(source=source, item_id__in=ids)
             .order_by("item_id")
         }
+        counts = open_counts.Tally()
+        counts.withdraw(items.values())
         added: list[Transition] = []
         moving: dict[int, TrackedItem] = {}
         gone = [item for item_id, item in items.items() if item_id not in found]
@@ -163,6 +165,8 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         rollups.apply(withdrawn, -1)
         TrackedItem.objects.filter(pk__in=[item.pk for item in gone]).delete()
         rollups.apply(added + moved, 1)
+        counts.add([item for item in items.values() if item.item_id in found] + unseen)
+        counts.apply()
     return len(added) + len(withdrawn)
 
 
@@ -229,6 +233,7 @@ def insights_rebuild(*, since: date | None = None) -> dict:
             observed += items_observe(source=source, ids=chunk)
     with transaction.atomic():
         rows = rollups.recompute(since=since)
+        open_counts.recompute()
     return {"transitions": observed, "rollups": rows}
 
 

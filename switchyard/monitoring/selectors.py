@@ -47,25 +47,3 @@ def sentry_issue_list(*, organization: Organization) -> QuerySet[SentryIssue]:
     return SentryIssue.objects.filter(
         connection__organization=organization, is_deleted=False
     ).select_related("project", "project__product", "connection")
-
-
-def product_unresolved_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
-    """Per product (not rolled up): unresolved Sentry issues by level (one query)."""
-    rows = (
-        SentryIssue.objects.filter(
-            # The organization's projects by id: the issues are read from their partial index
-            # without joining each to its connection.
-            project__in=sentry_projects(organization=organization)
-            .filter(product__isnull=False)
-            .values("pk"),
-            is_deleted=False,
-            status=IssueStatus.UNRESOLVED,
-        )
-        .values("project__product", "level")
-        .annotate(n=Count("*"))  # "*", not the id: the partial index alone answers
-        .order_by()
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        counts.setdefault(row["project__product"], {})[row["level"]] = row["n"]
-    return counts

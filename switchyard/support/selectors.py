@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from switchyard.accounts.models import Organization, User
+from switchyard.accounts.models import User
 from switchyard.products.models import Product
 from switchyard.support.models import (
     CustomerIssue,
@@ -70,9 +70,6 @@ def issue_stats(*, issues: QuerySet[CustomerIssue]) -> dict:
     }
 
 
-OPEN_STATUSES = [IssueStatus.OPEN, IssueStatus.IN_PROGRESS]
-
-
 def _product_links(product_ids) -> QuerySet[TicketLink]:
     # Through the (few) tracker projects of these products, not a join of every link to a product.
     projects = TrackerProject.objects.filter(product__in=product_ids).values("pk")
@@ -93,18 +90,3 @@ def issues_in_products(
 def issues_of_products(*, user: User, products: QuerySet[Product]) -> QuerySet[CustomerIssue]:
     """Issues the user sees whose tickets are in tracker projects of these products."""
     return issues_in_products(issues_visible_to(user=user), products=products)
-
-
-def product_open_issue_counts(*, organization: Organization) -> dict[int, int]:
-    """Per product (not rolled up): open customer issues with a ticket in its tracker projects."""
-    open_ids = CustomerIssue.objects.filter(
-        organization=organization, status__in=OPEN_STATUSES
-    ).values("pk")
-    rows = (
-        _product_links(Product.objects.filter(organization=organization).values("pk"))
-        .filter(source_id__in=open_ids)
-        .values("tracker_project__product")
-        .annotate(n=Count("source_id", distinct=True))
-        .order_by()
-    )
-    return {row["tracker_project__product"]: row["n"] for row in rows}

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     OuterRef,
@@ -14,7 +13,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -170,36 +168,23 @@ def links_of_project(
     return _narrowed(links, active=active, source_model=source_model)
 
 
-def product_ticket_counts(*, organization: Organization) -> dict[int, dict[str, int]]:
-    """Per product (not rolled up): its open tickets and the tickets created this week (one query
-    of two parts, one read through the open-ticket index, one through the creation-time index)."""
-    tickets = Ticket.objects.filter(
-        tracker_project__in=tracker_projects(organization=organization)
-        .filter(product__isnull=False)
-        .values("pk")
-    )
+def product_new_ticket_counts(*, organization: Organization) -> dict[int, int]:
+    """Per product (not rolled up): the tickets created this week (one query, read through the
+    creation-time index)."""
     week_ago = timezone.now() - timedelta(days=7)
-
-    def per_product(subset: QuerySet[Ticket], figure: str) -> QuerySet:
-        return (
-            subset.values("tracker_project__product")
-            .annotate(n=Count("*"), figure=Value(figure, output_field=CharField()))
-            .order_by()
+    rows = (
+        Ticket.objects.filter(
+            tracker_project__in=tracker_projects(organization=organization)
+            .filter(product__isnull=False)
+            .values("pk"),
+            is_deleted=False,
+            remote_created_at__gte=week_ago,
         )
-
-    rows = per_product(tickets.filter(OPEN_TICKET), "open_tickets").union(
-        per_product(
-            tickets.filter(is_deleted=False, remote_created_at__gte=week_ago), "tickets_this_week"
-        ),
-        all=True,
+        .values("tracker_project__product")
+        .annotate(n=Count("*"))
+        .order_by()
     )
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        product = counts.setdefault(
-            row["tracker_project__product"], {"open_tickets": 0, "tickets_this_week": 0}
-        )
-        product[row["figure"]] = row["n"]
-    return counts
+    return {row["tracker_project__product"]: row["n"] for row in rows}
 
 
 def _active_links_of(model) -> QuerySet[TicketLink]:

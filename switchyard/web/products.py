@@ -6,29 +6,32 @@ from collections import Counter
 
 from django.shortcuts import get_object_or_404, render
 
+from switchyard.insights.models import Source
 from switchyard.insights.product_figures import product_overview, product_sentry_stats
+from switchyard.insights.selectors import open_counts
 from switchyard.monitoring.models import IssueLevel
-from switchyard.monitoring.selectors import product_unresolved_counts
 from switchyard.products.selectors import product_list, product_subtree, product_tree
-from switchyard.support.selectors import issues_of_products, product_open_issue_counts
-from switchyard.trackers.selectors import product_ticket_counts
+from switchyard.support.selectors import issues_of_products
+from switchyard.trackers.selectors import product_new_ticket_counts
 from switchyard.web.access import staff_only
 from switchyard.web.paging import page_of
 
 LEVELS = [IssueLevel.FATAL, IssueLevel.ERROR, IssueLevel.WARNING, IssueLevel.INFO]
+OPEN_FIGURE = {Source.TICKET: "open_tickets", Source.CUSTOMER: "open_issues"}
 
 
 def rolled_up_figures(organization) -> dict[int, Counter]:
-    """Each product's figures plus those of everything below it (three grouped queries)."""
+    """Each product's figures plus those of everything below it (two grouped queries: the stored
+    open counts, and the tickets created this week)."""
     own: dict[int, Counter] = {}
-    for product_id, levels in product_unresolved_counts(organization=organization).items():
-        own.setdefault(product_id, Counter()).update(
-            {f"sentry_{level}": n for level, n in levels.items()} | {"sentry": sum(levels.values())}
-        )
-    for product_id, counts in product_ticket_counts(organization=organization).items():
-        own.setdefault(product_id, Counter()).update(counts)
-    for product_id, n in product_open_issue_counts(organization=organization).items():
-        own.setdefault(product_id, Counter()).update({"open_issues": n})
+    for row in open_counts(organization=organization):
+        figures = own.setdefault(row["product_key"], Counter())
+        if row["source"] == Source.SENTRY:
+            figures.update({f"sentry_{row['bucket']}": row["open"], "sentry": row["open"]})
+        else:
+            figures[OPEN_FIGURE[row["source"]]] += row["open"]
+    for product_id, n in product_new_ticket_counts(organization=organization).items():
+        own.setdefault(product_id, Counter())["tickets_this_week"] += n
     by_path = {}
     products = list(product_list(organization=organization))
     for product in products:

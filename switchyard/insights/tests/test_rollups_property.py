@@ -1,7 +1,8 @@
 """Any sequence of creates, resolves, reopens, moves and deletions: the rollups kept up as each
-change happens equal those a rebuild recomputes, and their open counts equal the live rows'."""
+change happens equal those a rebuild recomputes, and their open counts equal the live rows', as do
+the stored open counts (with the events and users of the open items) before and after a rebuild."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 from django.db import transaction
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchyard.insights.facts import facts
-from switchyard.insights.models import DailyRollup, Source
+from switchyard.insights.models import DailyRollup, OpenCount, Source
 from switchyard.insights.services import insights_rebuild
 from switchyard.insights.tests.world import LEVELS, PRIORITIES, World, rollup_snapshot
 from switchyard.monitoring.models import SentryIssue
@@ -104,6 +105,33 @@ def open_from_sources() -> Counter:
     return +totals
 
 
+def open_counts_kept(organization) -> dict:
+    return {
+        (product, source, bucket): (n, events, users)
+        for product, source, bucket, n, events, users in OpenCount.objects.filter(
+            organization=organization
+        ).values_list("product_key", "source", "bucket", "open", "events", "users")
+    }
+
+
+def open_counts_of_sources() -> dict:
+    totals = defaultdict(lambda: (0, 0, 0))
+    for source, model in [
+        (Source.SENTRY, SentryIssue),
+        (Source.TICKET, Ticket),
+        (Source.CUSTOMER, CustomerIssue),
+    ]:
+        for fact in facts(source, list(model.objects.values_list("pk", flat=True))).values():
+            if fact.is_open:
+                n, events, users = totals[(fact.product_key, source, fact.bucket)]
+                totals[(fact.product_key, source, fact.bucket)] = (
+                    n + 1,
+                    events + fact.events,
+                    users + fact.users,
+                )
+    return dict(totals)
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -116,6 +144,8 @@ def test_incremental_rollups_equal_rebuilt_ones(ops):
         run(world, ops)
         incremental = rollup_snapshot(world.organization)
         assert open_from_rollups(world.organization) == open_from_sources()
+        assert open_counts_kept(world.organization) == open_counts_of_sources()
         insights_rebuild()
         assert rollup_snapshot(world.organization) == incremental
+        assert open_counts_kept(world.organization) == open_counts_of_sources()
         transaction.set_rollback(True)
