@@ -196,6 +196,10 @@ class Processes:
         self.stop()
 
 
+# The last line of credentials each fake prints after its URL.
+LAST_CREDENTIAL = {"sentry": "auth token", "jira": "API token", "linear": "API key"}
+
+
 def serve_fake(processes: Processes, kind: str, *extra: str) -> tuple[str, dict[str, str]]:
     """A fake remote served on 127.0.0.1; its base URL and the credentials it printed."""
     processes.start(
@@ -210,6 +214,7 @@ def serve_fake(processes: Processes, kind: str, *extra: str) -> tuple[str, dict[
         *extra,
     )
     url = processes.wait_for_line(f"fake-{kind}", r"serving on (http://\S+)").group(1)
+    processes.wait_for_line(f"fake-{kind}", rf"(?m)^{LAST_CREDENTIAL[kind]}: \S+")
     output = processes.log(f"fake-{kind}")
     credentials = dict(re.findall(r"^(email|API token|API key): (\S+)", output, re.MULTILINE))
     return url, credentials

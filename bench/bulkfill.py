@@ -327,13 +327,7 @@ def _item_selects() -> list[tuple[str, list]]:
     from switchyard.monitoring.models import SentryIssue, SentryProject
     from switchyard.support.models import CustomerIssue
     from switchyard.sync.models import Connection
-    from switchyard.trackers.models import (
-        CLOSED_CATEGORIES,
-        PriorityMapping,
-        Ticket,
-        TicketLink,
-        TrackerProject,
-    )
+    from switchyard.trackers.models import PriorityMapping, Ticket, TicketLink, TrackerProject
 
     table = {
         model: model._meta.db_table
@@ -342,43 +336,60 @@ def _item_selects() -> list[tuple[str, list]]:
             Ticket, TicketLink, TrackerProject, get_user_model(),
         ]
     }  # fmt: skip
-    closed = ", ".join(f"'{category}'" for category in sorted(CLOSED_CATEGORIES))
     now = timezone.now()
+    customer_type = ContentType.objects.get_for_model(CustomerIssue).pk
     return [
+        (_sentry_items_select(table, SentryIssue, Connection, SentryProject), []),
+        (_ticket_items_select(table, Ticket, Connection, TrackerProject, PriorityMapping), [now]),
         (
-            f"SELECT c.organization_id, 'sentry', i.id, COALESCE(p.product_id, 0), i.level,"
-            f" i.status = 'unresolved', i.first_seen,"
-            f" CASE WHEN i.status = 'unresolved' THEN NULL ELSE i.last_seen END,"
-            f" i.event_count, i.user_count, i.assignee_email"
-            f" FROM {table[SentryIssue]} i JOIN {table[Connection]} c ON c.id = i.connection_id"
-            f" JOIN {table[SentryProject]} p ON p.id = i.project_id WHERE NOT i.is_deleted",
-            [],
-        ),
-        (
-            f"SELECT c.organization_id, 'ticket', t.id, COALESCE(p.product_id, 0),"
-            f" COALESCE((SELECT m.priority FROM {table[PriorityMapping]} m"
-            f" WHERE m.tracker_project_id = p.id AND m.remote_priority = t.priority), 'none'),"
-            f" t.status_category NOT IN ({closed}), t.remote_created_at,"
-            f" CASE WHEN t.status_category IN ({closed}) THEN COALESCE(t.resolved_at, %s) END,"
-            f" 0, 0, t.assignee_email"
-            f" FROM {table[Ticket]} t JOIN {table[Connection]} c ON c.id = t.connection_id"
-            f" JOIN {table[TrackerProject]} p ON p.id = t.tracker_project_id"
-            f" WHERE NOT t.is_deleted",
-            [now],
-        ),
-        (
-            f"SELECT i.organization_id, 'customer', i.id, COALESCE((SELECT p.product_id"
-            f" FROM {table[TicketLink]} l JOIN {table[TrackerProject]} p"
-            f" ON p.id = l.tracker_project_id WHERE l.source_type_id = %s"
-            f" AND l.source_id = i.id AND l.is_active AND p.product_id IS NOT NULL"
-            f" ORDER BY l.id LIMIT 1), 0), i.priority, i.status IN ('open', 'in_progress'),"
-            f" i.created_at, CASE WHEN i.status NOT IN ('open', 'in_progress')"
-            f" THEN COALESCE(i.resolved_at, %s) END, 0, 0, COALESCE(u.email, '')"
-            f" FROM {table[CustomerIssue]} i"
-            f" LEFT JOIN {table[get_user_model()]} u ON u.id = i.assigned_to_id",
-            [ContentType.objects.get_for_model(CustomerIssue).pk, now],
+            _customer_items_select(table, CustomerIssue, TicketLink, TrackerProject),
+            [customer_type, now],
         ),
     ]
+
+
+def _sentry_items_select(table, issue, connection, project) -> str:
+    return (
+        f"SELECT c.organization_id, 'sentry', i.id, COALESCE(p.product_id, 0), i.level,"
+        f" i.status = 'unresolved', i.first_seen,"
+        f" CASE WHEN i.status = 'unresolved' THEN NULL ELSE i.last_seen END,"
+        f" i.event_count, i.user_count, i.assignee_email"
+        f" FROM {table[issue]} i JOIN {table[connection]} c ON c.id = i.connection_id"
+        f" JOIN {table[project]} p ON p.id = i.project_id WHERE NOT i.is_deleted"
+    )
+
+
+def _ticket_items_select(table, ticket, connection, project, priority_mapping) -> str:
+    from switchyard.trackers.models import CLOSED_CATEGORIES
+
+    closed = ", ".join(f"'{category}'" for category in sorted(CLOSED_CATEGORIES))
+    return (
+        f"SELECT c.organization_id, 'ticket', t.id, COALESCE(p.product_id, 0),"
+        f" COALESCE((SELECT m.priority FROM {table[priority_mapping]} m"
+        f" WHERE m.tracker_project_id = p.id AND m.remote_priority = t.priority), 'none'),"
+        f" t.status_category NOT IN ({closed}), t.remote_created_at,"
+        f" CASE WHEN t.status_category IN ({closed}) THEN COALESCE(t.resolved_at, %s) END,"
+        f" 0, 0, t.assignee_email"
+        f" FROM {table[ticket]} t JOIN {table[connection]} c ON c.id = t.connection_id"
+        f" JOIN {table[project]} p ON p.id = t.tracker_project_id"
+        f" WHERE NOT t.is_deleted"
+    )
+
+
+def _customer_items_select(table, issue, link, project) -> str:
+    from django.contrib.auth import get_user_model
+
+    return (
+        f"SELECT i.organization_id, 'customer', i.id, COALESCE((SELECT p.product_id"
+        f" FROM {table[link]} l JOIN {table[project]} p"
+        f" ON p.id = l.tracker_project_id WHERE l.source_type_id = %s"
+        f" AND l.source_id = i.id AND l.is_active AND p.product_id IS NOT NULL"
+        f" ORDER BY l.id LIMIT 1), 0), i.priority, i.status IN ('open', 'in_progress'),"
+        f" i.created_at, CASE WHEN i.status NOT IN ('open', 'in_progress')"
+        f" THEN COALESCE(i.resolved_at, %s) END, 0, 0, COALESCE(u.email, '')"
+        f" FROM {table[issue]} i"
+        f" LEFT JOIN {table[get_user_model()]} u ON u.id = i.assigned_to_id"
+    )
 
 
 @contextlib.contextmanager

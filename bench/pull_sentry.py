@@ -92,7 +92,7 @@ def fake_sentry(issues: int, projects: int) -> Iterator[str]:
         assert process.stdout is not None
         for line in process.stdout:
             if " serving on " in line:
-                # The fake prints nothing after this line: the pipe never fills.
+                # The fake prints a few more lines and nothing after: the pipe never fills.
                 yield line.rsplit(" ", 1)[-1].strip()
                 return
         raise RuntimeError(f"the fake Sentry exited ({process.wait()}) before serving")

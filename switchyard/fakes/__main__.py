@@ -74,12 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.activity:
         background.append(Activity(fake, args.kind, args.activity).start())
     host, port = server.server_address[:2]
-    # Announced last: whoever waits for "serving on" finds the credentials already printed.
+    print(f"fake {args.kind} serving on http://{host}:{port}", flush=True)
     for line in fake.credentials_help():
         print(line, flush=True)
     if args.webhook_url:
         print(f"webhooks: sent to {args.webhook_url}", flush=True)
-    print(f"fake {args.kind} serving on http://{host}:{port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -218,6 +218,13 @@ class SentryState:
             for _ in range(events):
                 self._record_event(issue)
 
+    def delete_issue(self, issue_id: str) -> None:
+        """Delete an issue (discarded in Sentry): it is listed no more; Sentry sends no webhook."""
+        with self.lock:
+            issue = self._issue_or_raise(issue_id)
+            del self.issues[issue.id]
+            self._by_last_seen.remove((-issue.last_seen, -issue.id))
+
     def assign_issue(self, issue_id: str, assignee: str | None, *, by: str | None = None) -> None:
         """Assign an issue to a member (email, username or id) in the UI; emits ``issue.assigned``."""
         with self.lock:

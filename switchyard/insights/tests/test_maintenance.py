@@ -85,11 +85,7 @@ def test_pulls_count_new_events_and_a_full_pull_withdraws_issues_gone_from_sentr
     pull(django_capture_on_commit_callbacks)
     assert totals(source=Source.SENTRY)["events"] == 28
 
-    with fake_sentry.lock:  # gone from Sentry, as the monitoring suite removes one
-        del fake_sentry.issues[int(second)]
-        fake_sentry._by_last_seen = [
-            entry for entry in fake_sentry._by_last_seen if -entry[1] != int(second)
-        ]
+    fake_sentry.delete_issue(second)  # gone from Sentry
     with django_capture_on_commit_callbacks(execute=True):
         call_command("sync_sentry", "--force", stdout=StringIO())
     sentry = totals(source=Source.SENTRY)

@@ -56,12 +56,19 @@ def tree_unresolved(client, product: Product) -> int:
     return int(re.search(r"<b>(\d+)</b> unresolved", html[start:]).group(1))
 
 
-def test_the_figures_follow_every_change_of_the_issues(
-    client, client_for, admin, tracker, fake_sentry, django_capture_on_commit_callbacks
-):
-    capture = django_capture_on_commit_callbacks
-    api = client_for(admin)
-    client.force_login(admin)
+def map_project(api, capture, project, product) -> None:
+    with capture(execute=True):
+        response = api.post(
+            f"/api/products/{product.pk}/sentry-projects/",
+            {"project_ids": [project.pk], "on_conflict": "move"},
+            format="json",
+        )
+    assert response.status_code == 200, response.json()
+
+
+def mapped_products(api, capture, fake_sentry, admin) -> dict:
+    """Two Sentry projects pulled: the first on Platform, the second on Checkout below it; Search
+    has none yet."""
     second_id = fake_sentry.add_project("search-api")
     for n, level in enumerate(["fatal", "error", "error", "warning", "info"]):
         fake_sentry.add_issue(second_id, level=level, count=n + 2, user_count=n)
@@ -72,23 +79,31 @@ def test_the_figures_follow_every_change_of_the_issues(
     search = product_create(organization=admin.organization, name="Search")
     first = SentryProject.objects.exclude(slug="search-api").get()
     second = SentryProject.objects.get(slug="search-api")
+    map_project(api, capture, first, platform)
+    map_project(api, capture, second, checkout)
+    return {
+        "platform": platform,
+        "checkout": checkout,
+        "search": search,
+        "second": second,
+        "second_id": second_id,
+    }
+
+
+def test_the_figures_follow_every_change_of_the_issues(
+    client, client_for, admin, tracker, fake_sentry, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    api = client_for(admin)
+    client.force_login(admin)
+    world = mapped_products(api, capture, fake_sentry, admin)
+    platform, checkout, second = world["platform"], world["checkout"], world["second"]
 
     def check() -> None:
-        for product in (platform, checkout, search):
+        for product in (platform, checkout, world["search"]):
             assert served(api, product) == counted(product)
         assert tree_unresolved(client, platform) == counted(platform)["unresolved_issues"]
 
-    def map_project(project, product) -> None:
-        with capture(execute=True):
-            response = api.post(
-                f"/api/products/{product.pk}/sentry-projects/",
-                {"project_ids": [project.pk], "on_conflict": "move"},
-                format="json",
-            )
-        assert response.status_code == 200, response.json()
-
-    map_project(first, platform)
-    map_project(second, checkout)
     check()
     assert counted(platform)["unresolved_issues"] > counted(checkout)["unresolved_issues"] > 0
 
@@ -104,21 +119,17 @@ def test_the_figures_follow_every_change_of_the_issues(
     check()
 
     added = add_issues(fake_sentry, total=3, matching=0)  # new, in the first project
-    fake_sentry.add_issue(second_id, level="fatal")
+    fake_sentry.add_issue(world["second_id"], level="fatal")
     pull(capture)
     fake_sentry.record_events(added[0], 40, users=3)
     pull(capture)
     check()
 
-    map_project(second, search)  # moved to another product, with its open issues
+    map_project(api, capture, second, world["search"])  # moved, with its open issues
     assert served(api, checkout)["unresolved_issues"] == 0
     check()
 
-    with fake_sentry.lock:  # gone from Sentry
-        del fake_sentry.issues[int(added[1])]
-        fake_sentry._by_last_seen = [
-            entry for entry in fake_sentry._by_last_seen if -entry[1] != int(added[1])
-        ]
+    fake_sentry.delete_issue(added[1])  # gone from Sentry
     with capture(execute=True):
         call_command("sync_sentry", "--force", stdout=StringIO())
     check()

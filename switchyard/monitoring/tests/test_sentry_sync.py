@@ -112,11 +112,7 @@ def test_dry_run_writes_nothing_and_test_connection_says_who(
 def test_a_full_sync_marks_issues_deleted_in_sentry(fake_sentry, sentry_connection):
     call_command("sync_sentry")
     gone = next(iter(fake_sentry.issues))
-    with fake_sentry.lock:
-        del fake_sentry.issues[gone]
-        fake_sentry._by_last_seen = [
-            entry for entry in fake_sentry._by_last_seen if -entry[1] != gone
-        ]
+    fake_sentry.delete_issue(gone)
     call_command("sync_sentry", "--force")
     assert SentryIssue.objects.get(external_id=str(gone)).is_deleted
 
