@@ -7,10 +7,11 @@ every active rule at once (the first by position wins an issue); a preview plans
 the organization's issues, and a manual run applies exactly that plan.
 
 At most one automatic ticket per issue: a ``RuleMatch`` row per issue, unique, is inserted before
-the ticket is queued, in the same transaction, all of a rule's matches of a batch in one statement
+the ticket is queued, in the same transaction, every rule's matches of a batch in one statement
 that skips the rows already there; a second worker or rule that gets there later finds the row and
-leaves the issue alone. The rule row is locked while its batch is applied, so the
-hourly ceiling is counted exactly whatever the number of workers.
+leaves the issue alone. The rule rows are locked while a batch is applied (all of them in one
+transaction, in the order of their keys), so the hourly ceiling is counted exactly whatever the
+number of workers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.automation.outcomes import rule_record_failures
 from switchyard.automation.sources import Source, source_of
 from switchyard.automation.templates import render
+from switchyard.core.bulk import insert_rows_skipping_conflicts
 from switchyard.core.exceptions import DomainError
 from switchyard.trackers import services as trackers
 from switchyard.trackers.models import CLOSED_CATEGORIES, TicketLink, TrackerProject
@@ -39,6 +41,15 @@ logger = logging.getLogger(__name__)
 Outcome = RuleMatch.Outcome
 # A manual run (and its preview) looks at this many matching issues at most.
 RUN_LIMIT = 1000
+MATCH_COLUMNS = [
+    "rule_id",
+    "source_type_id",
+    "source_id",
+    "outcome",
+    "error",
+    "matched_at",
+    "decided_at",
+]
 
 
 @dataclass
@@ -101,6 +112,17 @@ def created_this_hour(rule: AutomationRule) -> int:
     ).count()
 
 
+def _created_this_hour_by_rule(rules: list[AutomationRule]) -> dict[int, int]:
+    return dict(
+        RuleMatch.objects.filter(
+            rule__in=rules, outcome=Outcome.CREATED, decided_at__gte=hour_start()
+        )
+        .values("rule_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("rule_id", "n")
+    )
+
+
 def target_project(
     rule: AutomationRule, source: Source, issue
 ) -> tuple[TrackerProject | None, str]:
@@ -116,11 +138,19 @@ def target_project(
 
 
 def plan(
-    rule: AutomationRule, issues: list[models.Model], *, already_created: int | None = None
+    rule: AutomationRule,
+    issues: list[models.Model],
+    *,
+    already_created: int | None = None,
+    linked: set[int] | None = None,
 ) -> list[Decision]:
-    """What ``rule`` does with issues it matched and no rule has claimed (no writes)."""
+    """What ``rule`` does with issues it matched and no rule has claimed (no writes).
+
+    ``already_created`` (tickets this hour) and ``linked`` (issues with an open ticket) are read
+    here unless the caller read them for several rules at once."""
     source = source_of(rule)
-    linked = _open_linked(source, [issue.pk for issue in issues])
+    if linked is None:
+        linked = _open_linked(source, [issue.pk for issue in issues])
     room = rule.hourly_ceiling - (
         created_this_hour(rule) if already_created is None else already_created
     )
@@ -175,42 +205,47 @@ def _queue_ticket(rule: AutomationRule, source: Source, match: RuleMatch, issue,
     match.save(update_fields=["outcome", "link", "error", "decided_at"])
 
 
-def _claim(rule: AutomationRule, decisions: list[Decision]) -> dict[int, RuleMatch]:
-    """Insert a match per decision in one statement; the matches this call won, by issue.
+def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, RuleMatch]:
+    """Insert a match per decision of every rule in one statement; the matches this call won,
+    by issue.
 
     The unique row per issue decides: rows another rule or worker inserted first are left alone
-    (``ignore_conflicts``). Only a holder of this rule's lock writes this rule's rows, so those
-    of this rule that existed before the insert were not made here and are told apart first.
+    and not returned; a worker inserting the same issue at the same time is waited for.
     """
-    content_type = ContentType.objects.get_for_model(source_of(rule).model)
-    ids = [decision.issue.pk for decision in decisions]
-    mine = RuleMatch.objects.filter(rule=rule, source_type=content_type, source_id__in=ids)
-    earlier = set(mine.values_list("pk", flat=True))
     now = timezone.now()
-    RuleMatch.objects.bulk_create(
-        [
-            RuleMatch(
-                rule=rule,
-                source_type=content_type,
-                source_id=decision.issue.pk,
-                outcome=decision.outcome,
-                error=decision.error,
-                decided_at=now if decision.outcome == Outcome.FAILED else None,
+    rows, rules = [], {}
+    for rule, decisions in plans:
+        content_type = ContentType.objects.get_for_model(source_of(rule).model).pk
+        rules[rule.pk] = rule
+        rows += [
+            (
+                rule.pk,
+                content_type,
+                decision.issue.pk,
+                decision.outcome,
+                decision.error,
+                now,
+                now if decision.outcome == Outcome.FAILED else None,
             )
             for decision in decisions
-        ],
-        ignore_conflicts=True,
-    )
-    return {match.source_id: match for match in mine.exclude(pk__in=earlier)}
+        ]
+    won = insert_rows_skipping_conflicts(RuleMatch, MATCH_COLUMNS, rows, ["id", "source_id"])
+    by_issue = {row[2]: row for row in rows}
+    matches = {}
+    for pk, source_id in won:
+        values = dict(zip(MATCH_COLUMNS, by_issue[source_id], strict=True))
+        matches[source_id] = RuleMatch(pk=pk, **values)
+        matches[source_id].rule = rules[values["rule_id"]]
+    return matches
 
 
-def apply(rule: AutomationRule, decisions: list[Decision], tally: Tally) -> None:
-    """Record the decisions and queue the tickets (call inside a transaction holding the rule)."""
-    if not decisions:
-        return
+def _apply_rule(
+    rule: AutomationRule, decisions: list[Decision], won: dict[int, RuleMatch], tally: Tally
+) -> None:
+    """Queue the tickets of the decisions ``rule`` won; count what came of each."""
     source = source_of(rule)
-    won = _claim(rule, decisions)
     failures = 0
+    fired = None
     for decision in decisions:
         match = won.get(decision.issue.pk)
         if match is None:
@@ -227,23 +262,43 @@ def apply(rule: AutomationRule, decisions: list[Decision], tally: Tally) -> None
         tally.add(match.outcome)
         failures += match.outcome == Outcome.FAILED
         if match.outcome == Outcome.CREATED:
-            rule.last_fired_at = match.decided_at
-    rule.save(update_fields=["last_fired_at"])
+            fired = match.decided_at
+    if fired is not None:
+        rule.last_fired_at = fired
+        rule.save(update_fields=["last_fired_at"])
     if failures:
         rule_record_failures(rule=rule, count=failures, reason=decisions_error(decisions))
+
+
+def apply(plans: list[tuple[AutomationRule, list[Decision]]], tally: Tally) -> None:
+    """Record each rule's decisions and queue the tickets (call inside a transaction holding
+    the rules)."""
+    plans = [(rule, decisions) for rule, decisions in plans if decisions]
+    if not plans:
+        return
+    won = _claim(plans)
+    for rule, decisions in plans:
+        _apply_rule(rule, decisions, won, tally)
 
 
 def decisions_error(decisions: list[Decision]) -> str:
     return next((d.error for d in reversed(decisions) if d.error), "")
 
 
-def _locked(rule: AutomationRule) -> AutomationRule | None:
-    """The rule, locked for this transaction, if it may still act."""
-    locked = AutomationRule.objects.select_for_update().filter(pk=rule.pk, active=True).first()
-    if locked is None or locked.is_paused:
-        return None
-    locked.organization = rule.organization
-    return locked
+def _locked(rules: list[AutomationRule]) -> list[AutomationRule]:
+    """Those of the rules that may still act, locked for this transaction (in the order of their
+    keys, the same in every worker), in the order given."""
+    locked = {
+        rule.pk: rule
+        for rule in AutomationRule.objects.select_for_update(of=("self",))
+        .filter(pk__in=[rule.pk for rule in rules], active=True, pause_reason="")
+        .select_related("tracker_project__connection", "product")
+        .order_by("pk")
+    }
+    for rule in rules:
+        if rule.pk in locked:
+            locked[rule.pk].organization = rule.organization
+    return [locked[rule.pk] for rule in rules if rule.pk in locked]
 
 
 # -- triggers ----------------------------------------------------------------------------------
@@ -296,13 +351,23 @@ def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int
         return tally
     queryset = source.issues(organization_id).filter(pk__in=issue_ids)
     by_rule = _matches_by_rule(rules, queryset)
-    for rule in rules:
-        if not by_rule.get(rule.pk):
-            continue
-        with transaction.atomic():
-            if (locked := _locked(rule)) is None:
-                continue
-            apply(locked, plan(locked, by_rule[rule.pk]), tally)
+    matched = [rule for rule in rules if by_rule.get(rule.pk)]
+    if not matched:
+        return tally
+    with transaction.atomic():
+        locked = _locked(matched)
+        created = _created_this_hour_by_rule(locked)
+        linked = _open_linked(source, [i.pk for issues in by_rule.values() for i in issues])
+        plans = [
+            (
+                rule,
+                plan(
+                    rule, by_rule[rule.pk], already_created=created.get(rule.pk, 0), linked=linked
+                ),
+            )
+            for rule in locked
+        ]
+        apply(plans, tally)
     if any(tally.counts.values()):
         logger.info(
             "automation.evaluated",
@@ -333,7 +398,7 @@ def rule_run(*, rule: AutomationRule) -> tuple[list[Decision], bool, Tally]:
     with transaction.atomic():
         locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
         decisions, truncated = rule_preview(rule=locked, project_ids=scope_project_ids(locked))
-        apply(locked, decisions, tally)
+        apply([(locked, decisions)], tally)
     return decisions, truncated, tally
 
 
