@@ -205,18 +205,17 @@ def _queue_ticket(rule: AutomationRule, source: Source, match: RuleMatch, issue,
     match.save(update_fields=["outcome", "link", "error", "decided_at"])
 
 
-def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, RuleMatch]:
-    """Insert a match per decision of every rule in one statement; the matches this call won,
-    by issue.
+def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, tuple]:
+    """Insert a match per decision of every rule in one statement; the rows this call won (its
+    ``MATCH_COLUMNS`` with the new key in front), by issue.
 
     The unique row per issue decides: rows another rule or worker inserted first are left alone
     and not returned; a worker inserting the same issue at the same time is waited for.
     """
     now = timezone.now()
-    rows, rules = [], {}
+    rows = []
     for rule, decisions in plans:
         content_type = ContentType.objects.get_for_model(source_of(rule).model).pk
-        rules[rule.pk] = rule
         rows += [
             (
                 rule.pk,
@@ -231,27 +230,25 @@ def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, Rule
         ]
     won = insert_rows_skipping_conflicts(RuleMatch, MATCH_COLUMNS, rows, ["id", "source_id"])
     by_issue = {row[2]: row for row in rows}
-    matches = {}
-    for pk, source_id in won:
-        values = dict(zip(MATCH_COLUMNS, by_issue[source_id], strict=True))
-        matches[source_id] = RuleMatch(pk=pk, **values)
-        matches[source_id].rule = rules[values["rule_id"]]
-    return matches
+    return {source_id: (pk, *by_issue[source_id]) for pk, source_id in won}
 
 
 def _apply_rule(
-    rule: AutomationRule, decisions: list[Decision], won: dict[int, RuleMatch], tally: Tally
+    rule: AutomationRule, decisions: list[Decision], won: dict[int, tuple], tally: Tally
 ) -> None:
     """Queue the tickets of the decisions ``rule`` won; count what came of each."""
     source = source_of(rule)
     failures = 0
     fired = None
     for decision in decisions:
-        match = won.get(decision.issue.pk)
-        if match is None:
+        row = won.get(decision.issue.pk)
+        if row is None:
             tally.add("claimed")  # another rule or worker has it
             continue
-        if decision.outcome == Outcome.CREATED:
+        outcome = decision.outcome
+        if outcome == Outcome.CREATED:
+            match = RuleMatch(**dict(zip(["pk", *MATCH_COLUMNS], row, strict=True)))
+            match.rule = rule
             try:
                 with transaction.atomic():
                     _queue_ticket(rule, source, match, decision.issue, decision.project)
@@ -259,10 +256,11 @@ def _apply_rule(
                 match.delete()  # the issue's ticket is being made elsewhere: not ours
                 tally.add("claimed")
                 continue
-        tally.add(match.outcome)
-        failures += match.outcome == Outcome.FAILED
-        if match.outcome == Outcome.CREATED:
-            fired = match.decided_at
+            outcome = match.outcome
+            if outcome == Outcome.CREATED:
+                fired = match.decided_at
+        tally.add(outcome)
+        failures += outcome == Outcome.FAILED
     if fired is not None:
         rule.last_fired_at = fired
         rule.save(update_fields=["last_fired_at"])

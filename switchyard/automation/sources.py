@@ -65,9 +65,14 @@ class Source:
 
 class SentrySource(Source):
     def issues(self, organization_id: int) -> models.QuerySet:
-        return SentryIssue.objects.filter(
-            connection__organization_id=organization_id, is_deleted=False
-        ).select_related("project__product", "connection")
+        # The connection's secrets are never needed here, and decrypting them per issue is not free.
+        return (
+            SentryIssue.objects.filter(
+                connection__organization_id=organization_id, is_deleted=False
+            )
+            .select_related("project__product", "connection")
+            .defer("connection__api_token", "connection__webhook_secret")
+        )
 
     def rule_filter(self, rule: AutomationRule, project_ids: list[int]) -> Q:
         q = Q()

@@ -49,6 +49,23 @@ def _parameters(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     ]
 
 
+def _unnest(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], suffix: str
+) -> list[tuple]:
+    """PostgreSQL: the rows sent as one array per column, so the statement has as many
+    parameters as columns whatever the number of rows."""
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+            f"SELECT * FROM unnest({arrays}) {suffix}",
+            [list(values) for values in zip(*rows, strict=True)],
+        )
+        return cursor.fetchall()
+
+
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """Insert ``rows`` (tuples of ``columns``' values) into ``model``'s table."""
     if not rows:
@@ -102,12 +119,14 @@ def insert_rows_skipping_conflicts(
     by another transaction, which is waited for); the ``returning`` columns of those inserted."""
     table = model._meta.db_table
     quote = connection.ops.quote_name
+    conflicts = f"ON CONFLICT DO NOTHING RETURNING {', '.join(map(quote, returning))}"
+    if connection.vendor == "postgresql":
+        return _unnest(model, columns, rows, conflicts)
     inserted = []
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, len(columns)):
             cursor.execute(
-                f"{_values(table, columns, len(chunk))} ON CONFLICT DO NOTHING "
-                f"RETURNING {', '.join(map(quote, returning))}",
+                f"{_values(table, columns, len(chunk))} {conflicts}",
                 _parameters(model, columns, chunk),
             )
             inserted += cursor.fetchall()
