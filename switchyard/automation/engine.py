@@ -305,7 +305,9 @@ def _locked(rules: list[AutomationRule]) -> list[AutomationRule]:
 def _matches_by_rule(
     rules: list[AutomationRule], queryset: models.QuerySet
 ) -> dict[int, list[models.Model]]:
-    """Each issue of ``queryset`` under the first rule (by position) it matches: one query."""
+    """Each issue of ``queryset`` under the first rule (by position) it matches: one query of
+    keys and references only. The issues are stand-ins holding those two; ``_with_issues``
+    loads the issues whose decision needs more."""
     source = source_of(rules[0])
     # A rule without scope or conditions takes every issue (When() refuses an empty Q).
     filters = {
@@ -324,10 +326,51 @@ def _matches_by_rule(
     for q in filters.values():
         any_rule |= q
     by_rule: dict[int, list[models.Model]] = defaultdict(list)
-    for issue in annotated.filter(any_rule).order_by("pk"):
-        first = next(rule.pk for rule in rules if getattr(issue, f"rule_{rule.pk}"))
-        by_rule[first].append(issue)
+    rows = annotated.filter(any_rule).order_by("pk")
+    flags = [f"rule_{rule.pk}" for rule in rules]
+    for pk, reference, *matched in rows.values_list("pk", source.reference_field, *flags):
+        first = next(rule.pk for rule, hit in zip(rules, matched, strict=True) if hit)
+        by_rule[first].append(source.model(pk=pk, **{source.reference_field: reference}))
     return by_rule
+
+
+def _with_issues(
+    source: Source, organization_id: int, issues: list[models.Model], pks: set[int]
+) -> list[models.Model]:
+    """``issues`` with the stand-ins of ``pks`` replaced by the issues themselves."""
+    loaded = source.issues(organization_id).in_bulk(pks) if pks else {}
+    return [loaded.get(issue.pk, issue) for issue in issues]
+
+
+def _plan_batch(
+    source: Source,
+    organization_id: int,
+    rules: list[AutomationRule],
+    by_rule: dict[int, list[models.Model]],
+) -> list[tuple[AutomationRule, list[Decision]]]:
+    """Every rule's decisions over its matches of a batch (inside the transaction holding the
+    rules). A rule without its own tracker project reads each issue's product to find one; the
+    others need an issue only to make its ticket."""
+    created = _created_this_hour_by_rule(rules)
+    linked = _open_linked(source, [i.pk for issues in by_rule.values() for i in issues])
+    for rule in rules:
+        if rule.tracker_project_id is None:
+            by_rule[rule.pk] = _with_issues(
+                source, organization_id, by_rule[rule.pk], {i.pk for i in by_rule[rule.pk]}
+            )
+    plans = [
+        (rule, plan(rule, by_rule[rule.pk], already_created=created.get(rule.pk, 0), linked=linked))
+        for rule in rules
+    ]
+    decisions = [d for _, rule_decisions in plans for d in rule_decisions]
+    making = {d.issue.pk for d in decisions if d.outcome == Outcome.CREATED}
+    for decision, issue in zip(
+        decisions,
+        _with_issues(source, organization_id, [d.issue for d in decisions], making),
+        strict=True,
+    ):
+        decision.issue = issue
+    return plans
 
 
 def active_rules(*, organization_id: int, source: str) -> list[AutomationRule]:
@@ -353,19 +396,7 @@ def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int
     if not matched:
         return tally
     with transaction.atomic():
-        locked = _locked(matched)
-        created = _created_this_hour_by_rule(locked)
-        linked = _open_linked(source, [i.pk for issues in by_rule.values() for i in issues])
-        plans = [
-            (
-                rule,
-                plan(
-                    rule, by_rule[rule.pk], already_created=created.get(rule.pk, 0), linked=linked
-                ),
-            )
-            for rule in locked
-        ]
-        apply(plans, tally)
+        apply(_plan_batch(source, organization_id, _locked(matched), by_rule), tally)
     if any(tally.counts.values()):
         logger.info(
             "automation.evaluated",
