@@ -322,15 +322,15 @@ def _matches_by_rule(
             for pk, q in filters.items()
         }
     )
-    any_rule = Q()
-    for q in filters.values():
-        any_rule |= q
     by_rule: dict[int, list[models.Model]] = defaultdict(list)
-    rows = annotated.filter(any_rule).order_by("pk")
     flags = [f"rule_{rule.pk}" for rule in rules]
-    for pk, reference, *matched in rows.values_list("pk", source.reference_field, *flags):
-        first = next(rule.pk for rule, hit in zip(rules, matched, strict=True) if hit)
-        by_rule[first].append(source.model(pk=pk, **{source.reference_field: reference}))
+    # Issues no rule matches are left out here rather than by a WHERE repeating every condition.
+    for pk, reference, *matched in annotated.order_by("pk").values_list(
+        "pk", source.reference_field, *flags
+    ):
+        first = next((rule.pk for rule, hit in zip(rules, matched, strict=True) if hit), None)
+        if first is not None:
+            by_rule[first].append(source.model(pk=pk, **{source.reference_field: reference}))
     return by_rule
 
 
