@@ -306,7 +306,7 @@ def _matches_by_rule(
     rules: list[AutomationRule], queryset: models.QuerySet
 ) -> dict[int, list[models.Model]]:
     """Each issue of ``queryset`` under the first rule (by position) it matches: one query of
-    keys and references only. The issues are stand-ins holding those two; ``_with_issues``
+    keys and references only. The issues are stand-ins holding those two; ``_plan_batch``
     loads the issues whose decision needs more."""
     source = source_of(rules[0])
     # A rule without scope or conditions takes every issue (When() refuses an empty Q).
@@ -334,12 +334,9 @@ def _matches_by_rule(
     return by_rule
 
 
-def _with_issues(
-    source: Source, organization_id: int, issues: list[models.Model], pks: set[int]
-) -> list[models.Model]:
-    """``issues`` with the stand-ins of ``pks`` replaced by the issues themselves."""
-    loaded = source.issues(organization_id).in_bulk(pks) if pks else {}
-    return [loaded.get(issue.pk, issue) for issue in issues]
+def _loaded(source: Source, organization_id: int, pks: set[int]) -> dict[int, models.Model]:
+    """The issues themselves in place of their stand-ins (those deleted meanwhile are absent)."""
+    return source.issues(organization_id).in_bulk(pks) if pks else {}
 
 
 def _plan_batch(
@@ -350,26 +347,24 @@ def _plan_batch(
 ) -> list[tuple[AutomationRule, list[Decision]]]:
     """Every rule's decisions over its matches of a batch (inside the transaction holding the
     rules). A rule without its own tracker project reads each issue's product to find one; the
-    others need an issue only to make its ticket."""
+    others need an issue only to make its ticket. An issue deleted since it matched is left out."""
     created = _created_this_hour_by_rule(rules)
     linked = _open_linked(source, [i.pk for issues in by_rule.values() for i in issues])
     for rule in rules:
         if rule.tracker_project_id is None:
-            by_rule[rule.pk] = _with_issues(
-                source, organization_id, by_rule[rule.pk], {i.pk for i in by_rule[rule.pk]}
-            )
+            loaded = _loaded(source, organization_id, {i.pk for i in by_rule[rule.pk]})
+            by_rule[rule.pk] = [loaded[i.pk] for i in by_rule[rule.pk] if i.pk in loaded]
     plans = [
         (rule, plan(rule, by_rule[rule.pk], already_created=created.get(rule.pk, 0), linked=linked))
         for rule in rules
     ]
-    decisions = [d for _, rule_decisions in plans for d in rule_decisions]
-    making = {d.issue.pk for d in decisions if d.outcome == Outcome.CREATED}
-    for decision, issue in zip(
-        decisions,
-        _with_issues(source, organization_id, [d.issue for d in decisions], making),
-        strict=True,
-    ):
-        decision.issue = issue
+    making = {d.issue.pk for _, ds in plans for d in ds if d.outcome == Outcome.CREATED}
+    loaded = _loaded(source, organization_id, making)
+    for _, decisions in plans:
+        for decision in decisions:
+            if decision.outcome == Outcome.CREATED:
+                decision.issue = loaded.get(decision.issue.pk)
+        decisions[:] = [decision for decision in decisions if decision.issue is not None]
     return plans
 
 
