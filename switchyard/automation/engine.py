@@ -7,10 +7,11 @@ every active rule at once (the first by position wins an issue); a preview plans
 the organization's issues, and a manual run applies exactly that plan.
 
 At most one automatic ticket per issue: a ``RuleMatch`` row per issue, unique, is inserted before
-the ticket is queued, in the same transaction, all of a rule's matches of a batch in one statement
+the ticket is queued, in the same transaction, every rule's matches of a batch in one statement
 that skips the rows already there; a second worker or rule that gets there later finds the row and
-leaves the issue alone. The rule row is locked while its batch is applied, so the
-hourly ceiling is counted exactly whatever the number of workers.
+leaves the issue alone. The rule rows are locked while a batch is applied (all of them in one
+transaction, in the order of their keys), so the hourly ceiling is counted exactly whatever the
+number of workers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.automation.outcomes import rule_record_failures
 from switchyard.automation.sources import Source, source_of
 from switchyard.automation.templates import render
+from switchyard.core.bulk import insert_rows_skipping_conflicts
 from switchyard.core.exceptions import DomainError
 from switchyard.trackers import services as trackers
 from switchyard.trackers.models import CLOSED_CATEGORIES, TicketLink, TrackerProject
@@ -39,6 +41,15 @@ logger = logging.getLogger(__name__)
 Outcome = RuleMatch.Outcome
 # A manual run (and its preview) looks at this many matching issues at most.
 RUN_LIMIT = 1000
+MATCH_COLUMNS = [
+    "rule_id",
+    "source_type_id",
+    "source_id",
+    "outcome",
+    "error",
+    "matched_at",
+    "decided_at",
+]
 
 
 @dataclass
@@ -101,6 +112,17 @@ def created_this_hour(rule: AutomationRule) -> int:
     ).count()
 
 
+def _created_this_hour_by_rule(rules: list[AutomationRule]) -> dict[int, int]:
+    return dict(
+        RuleMatch.objects.filter(
+            rule__in=rules, outcome=Outcome.CREATED, decided_at__gte=hour_start()
+        )
+        .values("rule_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("rule_id", "n")
+    )
+
+
 def target_project(
     rule: AutomationRule, source: Source, issue
 ) -> tuple[TrackerProject | None, str]:
@@ -116,11 +138,19 @@ def target_project(
 
 
 def plan(
-    rule: AutomationRule, issues: list[models.Model], *, already_created: int | None = None
+    rule: AutomationRule,
+    issues: list[models.Model],
+    *,
+    already_created: int | None = None,
+    linked: set[int] | None = None,
 ) -> list[Decision]:
-    """What ``rule`` does with issues it matched and no rule has claimed (no writes)."""
+    """What ``rule`` does with issues it matched and no rule has claimed (no writes).
+
+    ``already_created`` (tickets this hour) and ``linked`` (issues with an open ticket) are read
+    here unless the caller read them for several rules at once."""
     source = source_of(rule)
-    linked = _open_linked(source, [issue.pk for issue in issues])
+    if linked is None:
+        linked = _open_linked(source, [issue.pk for issue in issues])
     room = rule.hourly_ceiling - (
         created_this_hour(rule) if already_created is None else already_created
     )
@@ -175,48 +205,50 @@ def _queue_ticket(rule: AutomationRule, source: Source, match: RuleMatch, issue,
     match.save(update_fields=["outcome", "link", "error", "decided_at"])
 
 
-def _claim(rule: AutomationRule, decisions: list[Decision]) -> dict[int, RuleMatch]:
-    """Insert a match per decision in one statement; the matches this call won, by issue.
+def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, tuple]:
+    """Insert a match per decision of every rule in one statement; the rows this call won (its
+    ``MATCH_COLUMNS`` with the new key in front), by issue.
 
     The unique row per issue decides: rows another rule or worker inserted first are left alone
-    (``ignore_conflicts``). Only a holder of this rule's lock writes this rule's rows, so those
-    of this rule that existed before the insert were not made here and are told apart first.
+    and not returned; a worker inserting the same issue at the same time is waited for.
     """
-    content_type = ContentType.objects.get_for_model(source_of(rule).model)
-    ids = [decision.issue.pk for decision in decisions]
-    mine = RuleMatch.objects.filter(rule=rule, source_type=content_type, source_id__in=ids)
-    earlier = set(mine.values_list("pk", flat=True))
     now = timezone.now()
-    RuleMatch.objects.bulk_create(
-        [
-            RuleMatch(
-                rule=rule,
-                source_type=content_type,
-                source_id=decision.issue.pk,
-                outcome=decision.outcome,
-                error=decision.error,
-                decided_at=now if decision.outcome == Outcome.FAILED else None,
+    rows = []
+    for rule, decisions in plans:
+        content_type = ContentType.objects.get_for_model(source_of(rule).model).pk
+        rows += [
+            (
+                rule.pk,
+                content_type,
+                decision.issue.pk,
+                decision.outcome,
+                decision.error,
+                now,
+                now if decision.outcome == Outcome.FAILED else None,
             )
             for decision in decisions
-        ],
-        ignore_conflicts=True,
-    )
-    return {match.source_id: match for match in mine.exclude(pk__in=earlier)}
+        ]
+    won = insert_rows_skipping_conflicts(RuleMatch, MATCH_COLUMNS, rows, ["id", "source_id"])
+    by_issue = {row[2]: row for row in rows}
+    return {source_id: (pk, *by_issue[source_id]) for pk, source_id in won}
 
 
-def apply(rule: AutomationRule, decisions: list[Decision], tally: Tally) -> None:
-    """Record the decisions and queue the tickets (call inside a transaction holding the rule)."""
-    if not decisions:
-        return
+def _apply_rule(
+    rule: AutomationRule, decisions: list[Decision], won: dict[int, tuple], tally: Tally
+) -> None:
+    """Queue the tickets of the decisions ``rule`` won; count what came of each."""
     source = source_of(rule)
-    won = _claim(rule, decisions)
     failures = 0
+    fired = None
     for decision in decisions:
-        match = won.get(decision.issue.pk)
-        if match is None:
+        row = won.get(decision.issue.pk)
+        if row is None:
             tally.add("claimed")  # another rule or worker has it
             continue
-        if decision.outcome == Outcome.CREATED:
+        outcome = decision.outcome
+        if outcome == Outcome.CREATED:
+            match = RuleMatch(**dict(zip(["pk", *MATCH_COLUMNS], row, strict=True)))
+            match.rule = rule
             try:
                 with transaction.atomic():
                     _queue_ticket(rule, source, match, decision.issue, decision.project)
@@ -224,26 +256,47 @@ def apply(rule: AutomationRule, decisions: list[Decision], tally: Tally) -> None
                 match.delete()  # the issue's ticket is being made elsewhere: not ours
                 tally.add("claimed")
                 continue
-        tally.add(match.outcome)
-        failures += match.outcome == Outcome.FAILED
-        if match.outcome == Outcome.CREATED:
-            rule.last_fired_at = match.decided_at
-    rule.save(update_fields=["last_fired_at"])
+            outcome = match.outcome
+            if outcome == Outcome.CREATED:
+                fired = match.decided_at
+        tally.add(outcome)
+        failures += outcome == Outcome.FAILED
+    if fired is not None:
+        rule.last_fired_at = fired
+        rule.save(update_fields=["last_fired_at"])
     if failures:
         rule_record_failures(rule=rule, count=failures, reason=decisions_error(decisions))
+
+
+def apply(plans: list[tuple[AutomationRule, list[Decision]]], tally: Tally) -> None:
+    """Record each rule's decisions and queue the tickets (call inside a transaction holding
+    the rules)."""
+    plans = [(rule, decisions) for rule, decisions in plans if decisions]
+    if not plans:
+        return
+    won = _claim(plans)
+    for rule, decisions in plans:
+        _apply_rule(rule, decisions, won, tally)
 
 
 def decisions_error(decisions: list[Decision]) -> str:
     return next((d.error for d in reversed(decisions) if d.error), "")
 
 
-def _locked(rule: AutomationRule) -> AutomationRule | None:
-    """The rule, locked for this transaction, if it may still act."""
-    locked = AutomationRule.objects.select_for_update().filter(pk=rule.pk, active=True).first()
-    if locked is None or locked.is_paused:
-        return None
-    locked.organization = rule.organization
-    return locked
+def _locked(rules: list[AutomationRule]) -> list[AutomationRule]:
+    """Those of the rules that may still act, locked for this transaction (in the order of their
+    keys, the same in every worker), in the order given."""
+    locked = {
+        rule.pk: rule
+        for rule in AutomationRule.objects.select_for_update(of=("self",))
+        .filter(pk__in=[rule.pk for rule in rules], active=True, pause_reason="")
+        .select_related("tracker_project__connection", "product")
+        .order_by("pk")
+    }
+    for rule in rules:
+        if rule.pk in locked:
+            locked[rule.pk].organization = rule.organization
+    return [locked[rule.pk] for rule in rules if rule.pk in locked]
 
 
 # -- triggers ----------------------------------------------------------------------------------
@@ -252,7 +305,9 @@ def _locked(rule: AutomationRule) -> AutomationRule | None:
 def _matches_by_rule(
     rules: list[AutomationRule], queryset: models.QuerySet
 ) -> dict[int, list[models.Model]]:
-    """Each issue of ``queryset`` under the first rule (by position) it matches: one query."""
+    """Each issue of ``queryset`` under the first rule (by position) it matches: one query of
+    keys and references only. The issues are stand-ins holding those two; ``_plan_batch``
+    loads the issues whose decision needs more."""
     source = source_of(rules[0])
     # A rule without scope or conditions takes every issue (When() refuses an empty Q).
     filters = {
@@ -267,14 +322,50 @@ def _matches_by_rule(
             for pk, q in filters.items()
         }
     )
-    any_rule = Q()
-    for q in filters.values():
-        any_rule |= q
     by_rule: dict[int, list[models.Model]] = defaultdict(list)
-    for issue in annotated.filter(any_rule).order_by("pk"):
-        first = next(rule.pk for rule in rules if getattr(issue, f"rule_{rule.pk}"))
-        by_rule[first].append(issue)
+    flags = [f"rule_{rule.pk}" for rule in rules]
+    # Issues no rule matches are left out here rather than by a WHERE repeating every condition.
+    for pk, reference, *matched in annotated.order_by("pk").values_list(
+        "pk", source.reference_field, *flags
+    ):
+        first = next((rule.pk for rule, hit in zip(rules, matched, strict=True) if hit), None)
+        if first is not None:
+            by_rule[first].append(source.model(pk=pk, **{source.reference_field: reference}))
     return by_rule
+
+
+def _loaded(source: Source, organization_id: int, pks: set[int]) -> dict[int, models.Model]:
+    """The issues themselves in place of their stand-ins (those deleted meanwhile are absent)."""
+    return source.issues(organization_id).in_bulk(pks) if pks else {}
+
+
+def _plan_batch(
+    source: Source,
+    organization_id: int,
+    rules: list[AutomationRule],
+    by_rule: dict[int, list[models.Model]],
+) -> list[tuple[AutomationRule, list[Decision]]]:
+    """Every rule's decisions over its matches of a batch (inside the transaction holding the
+    rules). A rule without its own tracker project reads each issue's product to find one; the
+    others need an issue only to make its ticket. An issue deleted since it matched is left out."""
+    created = _created_this_hour_by_rule(rules)
+    linked = _open_linked(source, [i.pk for issues in by_rule.values() for i in issues])
+    for rule in rules:
+        if rule.tracker_project_id is None:
+            loaded = _loaded(source, organization_id, {i.pk for i in by_rule[rule.pk]})
+            by_rule[rule.pk] = [loaded[i.pk] for i in by_rule[rule.pk] if i.pk in loaded]
+    plans = [
+        (rule, plan(rule, by_rule[rule.pk], already_created=created.get(rule.pk, 0), linked=linked))
+        for rule in rules
+    ]
+    making = {d.issue.pk for _, ds in plans for d in ds if d.outcome == Outcome.CREATED}
+    loaded = _loaded(source, organization_id, making)
+    for _, decisions in plans:
+        for decision in decisions:
+            if decision.outcome == Outcome.CREATED:
+                decision.issue = loaded.get(decision.issue.pk)
+        decisions[:] = [decision for decision in decisions if decision.issue is not None]
+    return plans
 
 
 def active_rules(*, organization_id: int, source: str) -> list[AutomationRule]:
@@ -296,13 +387,11 @@ def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int
         return tally
     queryset = source.issues(organization_id).filter(pk__in=issue_ids)
     by_rule = _matches_by_rule(rules, queryset)
-    for rule in rules:
-        if not by_rule.get(rule.pk):
-            continue
-        with transaction.atomic():
-            if (locked := _locked(rule)) is None:
-                continue
-            apply(locked, plan(locked, by_rule[rule.pk]), tally)
+    matched = [rule for rule in rules if by_rule.get(rule.pk)]
+    if not matched:
+        return tally
+    with transaction.atomic():
+        apply(_plan_batch(source, organization_id, _locked(matched), by_rule), tally)
     if any(tally.counts.values()):
         logger.info(
             "automation.evaluated",
@@ -333,7 +422,7 @@ def rule_run(*, rule: AutomationRule) -> tuple[list[Decision], bool, Tally]:
     with transaction.atomic():
         locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
         decisions, truncated = rule_preview(rule=locked, project_ids=scope_project_ids(locked))
-        apply(locked, decisions, tally)
+        apply([(locked, decisions)], tally)
     return decisions, truncated, tally
 
 

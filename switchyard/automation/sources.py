@@ -41,6 +41,7 @@ class Source:
     key: str
     model: type[models.Model]
     organization_lookup: str
+    reference_field: str  # how people name an issue (a Sentry short id, a customer issue number)
     placeholders: frozenset[str]
     # Fields of AutomationRule that only make sense for this source.
     condition_fields: tuple[str, ...]
@@ -56,8 +57,7 @@ class Source:
         raise NotImplementedError
 
     def reference(self, issue) -> str:
-        """How people name the issue (a Sentry short id, a customer issue number)."""
-        raise NotImplementedError
+        return getattr(issue, self.reference_field)
 
     def default_project(self, issue) -> TrackerProject | None:
         raise NotImplementedError
@@ -65,9 +65,14 @@ class Source:
 
 class SentrySource(Source):
     def issues(self, organization_id: int) -> models.QuerySet:
-        return SentryIssue.objects.filter(
-            connection__organization_id=organization_id, is_deleted=False
-        ).select_related("project__product", "connection")
+        # The connection's secrets are never needed here, and decrypting them per issue is not free.
+        return (
+            SentryIssue.objects.filter(
+                connection__organization_id=organization_id, is_deleted=False
+            )
+            .select_related("project__product", "connection")
+            .defer("connection__api_token", "connection__webhook_secret")
+        )
 
     def rule_filter(self, rule: AutomationRule, project_ids: list[int]) -> Q:
         q = Q()
@@ -92,9 +97,6 @@ class SentrySource(Source):
         if rule.text_contains:
             q &= Q(title__icontains=rule.text_contains) | Q(culprit__icontains=rule.text_contains)
         return q
-
-    def reference(self, issue: SentryIssue) -> str:
-        return issue.short_id
 
     def template_values(self, issue: SentryIssue) -> dict[str, object]:
         product = issue.project.product
@@ -142,9 +144,6 @@ class CustomerSource(Source):
             q &= Q(is_client_issue=True)
         return q
 
-    def reference(self, issue: CustomerIssue) -> str:
-        return issue.issue_number
-
     def template_values(self, issue: CustomerIssue) -> dict[str, object]:
         customer = issue.raised_by_customer
         return {
@@ -163,6 +162,7 @@ SENTRY = SentrySource(
     key="sentry",
     model=SentryIssue,
     organization_lookup="connection__organization_id",
+    reference_field="short_id",
     placeholders=frozenset(
         "title short_id level count user_count product permalink first_seen culprit".split()
     ),
@@ -179,6 +179,7 @@ CUSTOMER = CustomerSource(
     key="customer",
     model=CustomerIssue,
     organization_lookup="organization_id",
+    reference_field="issue_number",
     placeholders=frozenset("title issue_number priority category customer".split()),
     condition_fields=("min_priority", "categories", "client_raised_only"),
 )

@@ -15,11 +15,16 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Count, Sum
 
+from switchyard.insights.facts import Fact
 from switchyard.insights.models import OpenCount, TrackedItem
 
 KEY = ["organization_id", "product_key", "source", "bucket"]
 FIGURES = ["open", "events", "users"]
 ROWS_PER_STATEMENT = 500
+
+
+def _key(item: TrackedItem | Fact, source: str) -> tuple:
+    return (item.organization_id, item.product_key, source, item.bucket)
 
 
 class Tally:
@@ -28,22 +33,26 @@ class Tally:
     def __init__(self) -> None:
         self.totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
 
-    def _count(self, items: Iterable[TrackedItem], sign: int) -> None:
-        for item in items:
-            if item.is_open:
-                totals = self.totals[
-                    (item.organization_id, item.product_key, item.source, item.bucket)
-                ]
-                totals[0] += sign
-                totals[1] += sign * item.events
-                totals[2] += sign * item.users
+    def _count(self, key: tuple, item: TrackedItem | Fact, sign: int) -> None:
+        if item.is_open:
+            totals = self.totals[key]
+            totals[0] += sign
+            totals[1] += sign * item.events
+            totals[2] += sign * item.users
 
     def withdraw(self, items: Iterable[TrackedItem]) -> None:
         """What these items count as they are now (call before changing them)."""
-        self._count(items, -1)
+        for item in items:
+            self._count(_key(item, item.source), item, -1)
 
     def add(self, items: Iterable[TrackedItem]) -> None:
-        self._count(items, 1)
+        for item in items:
+            self._count(_key(item, item.source), item, 1)
+
+    def add_new(self, source: str, facts: Iterable[Fact]) -> None:
+        """Items seen for the first time, counted from the facts they were inserted from."""
+        for fact in facts:
+            self._count(_key(fact, source), fact, 1)
 
     def apply(self) -> None:
         rows = [(*key, *totals) for key, totals in sorted(self.totals.items()) if any(totals)]

@@ -12,12 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from itertools import islice
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
+from switchyard.core.bulk import insert_rows, insert_rows_returning_ids
 from switchyard.insights import open_counts, rollups
 from switchyard.insights.facts import Fact, all_ids, facts
 from switchyard.insights.health import health_scores
@@ -41,51 +43,93 @@ def day_of(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
-def _transition(item: TrackedItem, kind: str, at: datetime, **extra) -> Transition:
-    return Transition(
-        item=item,
-        organization_id=item.organization_id,
-        product_key=item.product_key,
-        source=item.source,
-        bucket=item.bucket,
-        day=day_of(at),
-        kind=kind,
+class Row(NamedTuple):
+    """A transition as inserted and counted: the columns of ``Transition``, no model instance."""
+
+    item_id: int
+    organization_id: int
+    product_key: int
+    source: str
+    bucket: str
+    day: date
+    kind: str
+    amount: int = 1
+    seconds: int | None = None
+
+
+class Seen(NamedTuple):
+    """An item seen for the first time, as its transitions need it."""
+
+    pk: int
+    organization_id: int
+    product_key: int
+    source: str
+    bucket: str
+    opened_at: datetime
+
+
+ITEM_COLUMNS = [
+    "organization_id",
+    "source",
+    "item_id",
+    "product_key",
+    "bucket",
+    "is_open",
+    "opened_at",
+    "closed_at",
+    "events",
+    "users",
+    "assignee",
+]
+
+
+def _transition(item: TrackedItem | Seen, kind: str, at: datetime, **extra) -> Row:
+    return Row(
+        item.pk,
+        item.organization_id,
+        item.product_key,
+        item.source,
+        item.bucket,
+        day_of(at),
+        kind,
         **extra,
     )
 
 
-def _resolution(item: TrackedItem, at: datetime) -> Transition:
+def _resolution(item: TrackedItem | Seen, at: datetime) -> Row:
     seconds = max(0, int((at - item.opened_at).total_seconds()))
     return _transition(item, Kind.RESOLVED, at, seconds=seconds)
 
 
-def _first_sight(items: list[TrackedItem], now: datetime) -> list[Transition]:
-    """Items seen for the first time, created in one statement: new, resolved if closed, events."""
-    TrackedItem.objects.bulk_create(items)
+def _first_sight(source: str, unseen: dict[int, Fact], now: datetime) -> list[Row]:
+    """Items seen for the first time, inserted from their values: new, resolved if closed,
+    events."""
+    values = [
+        (
+            fact.organization_id,
+            source,
+            item_id,
+            fact.product_key,
+            fact.bucket,
+            fact.is_open,
+            fact.opened_at,
+            None if fact.is_open else (fact.closed_at or now),
+            fact.events,
+            fact.users,
+            fact.assignee,
+        )
+        for item_id, fact in unseen.items()
+    ]
+    pks = insert_rows_returning_ids(TrackedItem, ITEM_COLUMNS, values)
     added = []
-    for item in items:
+    for pk, row in zip(pks, values, strict=True):
+        item = Seen(pk, row[0], row[3], source, row[4], row[6])
         added.append(_transition(item, Kind.NEW, item.opened_at))
-        if not item.is_open:
-            added.append(_resolution(item, item.closed_at))
-        if item.events:
-            added.append(_transition(item, Kind.EVENTS, now, amount=item.events))
+        if not row[5]:
+            added.append(_resolution(item, row[7]))
+        if row[8]:
+            added.append(_transition(item, Kind.EVENTS, now, amount=row[8]))
     return added
-
-
-def _new_item(source: str, item_id: int, fact: Fact, now: datetime) -> TrackedItem:
-    return TrackedItem(
-        organization_id=fact.organization_id,
-        source=source,
-        item_id=item_id,
-        product_key=fact.product_key,
-        bucket=fact.bucket,
-        is_open=fact.is_open,
-        opened_at=fact.opened_at,
-        closed_at=None if fact.is_open else (fact.closed_at or now),
-        events=fact.events,
-        users=fact.users,
-        assignee=fact.assignee,
-    )
 
 
 def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: dict[int, TrackedItem]):
@@ -142,7 +186,7 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         }
         counts = open_counts.Tally()
         counts.withdraw(items.values())
-        added: list[Transition] = []
+        added: list[Row] = []
         moving: dict[int, TrackedItem] = {}
         gone = [item for item_id, item in items.items() if item_id not in found]
         withdrawn = list(Transition.objects.filter(item__in=gone))
@@ -155,17 +199,14 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
                     changed.append(item)
         TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
         moved = _refile(moving)
-        unseen = [
-            _new_item(source, item_id, fact, now)
-            for item_id, fact in found.items()
-            if item_id not in items
-        ]
-        added += _first_sight(unseen, now)
-        Transition.objects.bulk_create(added)
+        unseen = {item_id: fact for item_id, fact in found.items() if item_id not in items}
+        added += _first_sight(source, unseen, now)
+        insert_rows(Transition, Row._fields, added)
         rollups.apply(withdrawn, -1)
         TrackedItem.objects.filter(pk__in=[item.pk for item in gone]).delete()
         rollups.apply(added + moved, 1)
-        counts.add([item for item in items.values() if item.item_id in found] + unseen)
+        counts.add(item for item in items.values() if item.item_id in found)
+        counts.add_new(source, unseen.values())
         counts.apply()
     return len(added) + len(withdrawn)
 
@@ -191,7 +232,7 @@ def link_observe(*, link_id: int) -> bool:
         if item is None or item.transitions.filter(kind__in=TICKET_KIND.values()).exists():
             return False
         made = _transition(item, kind, link.created_at)
-        made.save()
+        insert_rows(Transition, Row._fields, [made])
         rollups.apply([made], 1)
     return True
 

@@ -1,0 +1,133 @@
+"""Rows written from plain tuples, for the hot paths where building a model instance per row
+costs more than the database does: ``COPY`` on PostgreSQL, multi-row ``INSERT`` elsewhere.
+
+Nothing here validates: the caller passes column values ready to store, in column order. The
+statements go through Django's connection (its transaction), but a ``COPY`` is not a query
+Django logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+from psycopg import sql
+
+
+def _chunks(rows: Sequence[tuple], width: int) -> list[Sequence[tuple]]:
+    limit = connection.features.max_query_params
+    size = max(1, limit // width) if limit else len(rows)
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+
+def _copy(table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _values(table: str, columns: Sequence[str], count: int) -> str:
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES {', '.join([row] * count)}"
+    )
+
+
+def _parameters(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]):
+    """The rows' values as the backend stores them (SQLite keeps datetimes as naive UTC text)."""
+    if connection.vendor == "postgresql":
+        return [value for row in rows for value in row]
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    prepare = [fields[column].get_db_prep_save for column in columns]
+    return [
+        prep(value, connection) for row in rows for prep, value in zip(prepare, row, strict=True)
+    ]
+
+
+def _unnest(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], suffix: str
+) -> list[tuple]:
+    """PostgreSQL: the rows sent as one array per column, so the statement has as many
+    parameters as columns whatever the number of rows."""
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+            f"SELECT * FROM unnest({arrays}) {suffix}",
+            [list(values) for values in zip(*rows, strict=True)],
+        )
+        return cursor.fetchall()
+
+
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert ``rows`` (tuples of ``columns``' values) into ``model``'s table."""
+    if not rows:
+        return
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        _copy(table, columns, rows)
+        return
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, len(columns)):
+            cursor.execute(_values(table, columns, len(chunk)), _parameters(model, columns, chunk))
+
+
+def insert_rows_returning_ids(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
+) -> list[int]:
+    """Insert ``rows`` like ``insert_rows``; their new primary keys, in the order of ``rows``."""
+    if not rows:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    if connection.vendor == "postgresql":
+        # Keys drawn from the table's own sequence first, so the rows can be copied with them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        _copy(table, [pk, *columns], [(key, *row) for key, row in zip(ids, rows, strict=True)])
+        return ids
+    ids = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, len(columns)):
+            # Rows come back in the order they were given, as Django's bulk_create relies on.
+            cursor.execute(
+                f"{_values(table, columns, len(chunk))} RETURNING {connection.ops.quote_name(pk)}",
+                _parameters(model, columns, chunk),
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+def insert_rows_skipping_conflicts(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    returning: Sequence[str],
+) -> list[tuple]:
+    """Insert ``rows`` except those a unique constraint refuses (already there, or being inserted
+    by another transaction, which is waited for); the ``returning`` columns of those inserted."""
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    conflicts = f"ON CONFLICT DO NOTHING RETURNING {', '.join(map(quote, returning))}"
+    if connection.vendor == "postgresql":
+        return _unnest(model, columns, rows, conflicts)
+    inserted = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, len(columns)):
+            cursor.execute(
+                f"{_values(table, columns, len(chunk))} {conflicts}",
+                _parameters(model, columns, chunk),
+            )
+            inserted += cursor.fetchall()
+    return inserted
