@@ -39,6 +39,9 @@ PAGES = [
     "/sentry/",
     "/sentry/?status=unresolved&level=error",
     "/sentry/?product={root}&ticket=no",
+    "/tickets/",
+    "/tickets/?product={root}&status=open&ordering=-remote_created_at",
+    "/tickets/?q=checkout",
 ]
 COLUMNS = [
     ("page", lambda r: r["endpoint"]),

@@ -25,7 +25,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from switchyard.insights.models import DailyRollup, Source, TrackedItem
+from switchyard.insights.models import DailyRollup, OpenCount, Source, TrackedItem
 from switchyard.products.models import Product
 
 LEVEL_WEIGHT = {"fatal": 10, "error": 5, "warning": 2}
@@ -61,25 +61,23 @@ def _own_parts(organization, product_keys: list[int]) -> dict[int, Parts]:
     """Parts of each product's own items, in four grouped queries."""
     parts: dict[int, Parts] = defaultdict(Parts)
     now = timezone.now()
-    items = TrackedItem.objects.filter(organization=organization, product_key__in=product_keys)
-    open_items = items.filter(is_open=True)
-    for key, level, n, users in (
-        open_items.filter(source=Source.SENTRY)
-        .values_list("product_key", "bucket")
-        .annotate(n=Count("pk"), users=Sum("users"))
-        .order_by()
+    counts = OpenCount.objects.filter(
+        organization=organization, product_key__in=product_keys, open__gt=0
+    )
+    for key, level, n, users in counts.filter(source=Source.SENTRY).values_list(
+        "product_key", "bucket", "open", "users"
     ):
         parts[key].unresolved += n
         parts[key].active = True
-        parts[key].weighted_unresolved += LEVEL_WEIGHT.get(level, 1) * (n + (users or 0) / 100)
-    for key, priority, n in (
-        open_items.filter(source=Source.CUSTOMER, bucket__in=["urgent", "high"])
-        .values_list("product_key", "bucket")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+        parts[key].weighted_unresolved += LEVEL_WEIGHT.get(level, 1) * (n + users / 100)
+    for key, priority, n in counts.filter(
+        source=Source.CUSTOMER, bucket__in=["urgent", "high"]
+    ).values_list("product_key", "bucket", "open"):
         setattr(parts[key], f"{priority}_customer", n)
         parts[key].active = True
+    open_items = TrackedItem.objects.filter(
+        organization=organization, product_key__in=product_keys, is_open=True
+    )
     overdue = Q()
     for priority, days in OVERDUE_DAYS.items():
         overdue |= Q(bucket=priority, opened_at__lt=now - timedelta(days=days))

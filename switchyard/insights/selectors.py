@@ -1,7 +1,8 @@
 """Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
 
-Series read the daily rollups; workload and resolution times read insights' per-item records and
-the links between tickets and Sentry issues. Every read takes the organization explicitly.
+Series read the daily rollups and the stored open counts; workload and resolution times read
+insights' per-item records and the links between tickets and Sentry issues. Every read takes the
+organization explicitly.
 """
 
 from __future__ import annotations
@@ -64,12 +65,7 @@ def series(*, organization, window: Window, product_keys: list[int] | None = Non
     rollups = DailyRollup.objects.filter(organization=organization)
     if product_keys is not None:
         rollups = rollups.filter(product_key__in=product_keys)
-    opening = dict(
-        rollups.filter(day__lt=window.start)
-        .values_list("source")
-        .annotate(n=Sum("open_change"))
-        .order_by()
-    )
+    opening = _open_before(organization, rollups, window.start, product_keys)
     sums: dict[tuple, dict] = defaultdict(
         lambda: dict.fromkeys(SERIES_COUNTERS + ["open_change"], 0)
     )
@@ -103,15 +99,42 @@ def series(*, organization, window: Window, product_keys: list[int] | None = Non
     return rows
 
 
-def open_by_bucket(*, organization, product_keys: list[int] | None = None) -> list[dict]:
-    """Open items now per source and level/priority (the rollups' running sum)."""
-    rollups = DailyRollup.objects.filter(organization=organization)
+def _open_now(organization, product_keys: list[int] | None):
+    counts = OpenCount.objects.filter(organization=organization)
     if product_keys is not None:
-        rollups = rollups.filter(product_key__in=product_keys)
+        counts = counts.filter(product_key__in=product_keys)
+    return counts
+
+
+def _open_before(organization, rollups, start: date, product_keys) -> dict[str, int]:
+    """Open items per source at the start of ``start``: open now less what opened since.
+
+    The stored open counts are the rollups' ``open_change`` summed over all days, so only the
+    days from ``start`` on are read, however long the history."""
+    now = dict(
+        _open_now(organization, product_keys)
+        .values_list("source")
+        .annotate(n=Sum("open"))
+        .order_by()
+    )
+    since = (
+        rollups.filter(day__gte=start)
+        .values_list("source")
+        .annotate(n=Sum("open_change"))
+        .order_by()
+    )
+    for source, change in since:
+        now[source] = now.get(source, 0) - change
+    return now
+
+
+def open_by_bucket(*, organization, product_keys: list[int] | None = None) -> list[dict]:
+    """Open items now per source and level/priority (the stored open counts)."""
     return [
         {"source": source, "bucket": bucket, "open": n}
-        for source, bucket, n in rollups.values_list("source", "bucket")
-        .annotate(n=Sum("open_change"))
+        for source, bucket, n in _open_now(organization, product_keys)
+        .values_list("source", "bucket")
+        .annotate(n=Sum("open"))
         .order_by("source", "bucket")
         if n
     ]

@@ -38,6 +38,21 @@ def admin_of(world):
     return AdminFactory(organization=world.organization)
 
 
+def test_a_window_opening_after_the_history_starts_carries_the_backlog_open_at_its_start(
+    client_for, world
+):
+    # Both issues opened five days ago; the fatal one was resolved three days ago, reopened two.
+    product = world.products[0]
+    start = (timezone.now() - timedelta(days=2)).date()  # the day of the reopening
+    body = (
+        client_for(admin_of(world))
+        .get(f"/api/insights/products/{product.pk}/", {"from": start.isoformat()})
+        .json()
+    )
+    sentry = [row for row in body["series"] if row["source"] == Source.SENTRY]
+    assert [row["open_at_end"] for row in sentry] == [2, 2, 2]
+
+
 def test_the_product_dashboard_has_trends_health_and_open_items(client_for, world):
     product = world.products[0]
     body = client_for(admin_of(world)).get(f"/api/insights/products/{product.pk}/").json()
