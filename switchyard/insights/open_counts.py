@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import Count, Sum
 
+from switchyard.core.bulk import add_to_counters
 from switchyard.insights.facts import Fact
 from switchyard.insights.models import OpenCount, TrackedItem
 
 KEY = ["organization_id", "product_key", "source", "bucket"]
 FIGURES = ["open", "events", "users"]
-ROWS_PER_STATEMENT = 500
 
 
 def _key(item: TrackedItem | Fact, source: str) -> tuple:
@@ -58,22 +57,8 @@ class Tally:
         rows = [(*key, *totals) for key, totals in sorted(self.totals.items()) if any(totals)]
         if not rows:
             return
-        quote = connection.ops.quote_name
-        table = quote(OpenCount._meta.db_table)
-        columns = ", ".join(quote(c) for c in KEY + FIGURES)
-        updates = ", ".join(
-            f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in FIGURES
-        )
-        row = "(" + ", ".join(["%s"] * (len(KEY) + len(FIGURES))) + ")"
-        with connection.cursor() as cursor:
-            # Sorted keys: two observations touching the same rows lock them in the same order.
-            for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                chunk = rows[start : start + ROWS_PER_STATEMENT]
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
-                    f"ON CONFLICT ({', '.join(quote(c) for c in KEY)}) DO UPDATE SET {updates}",
-                    [value for values in chunk for value in values],
-                )
+        # Sorted keys: two observations touching the same rows lock them in the same order.
+        add_to_counters(OpenCount, KEY, FIGURES, rows)
         if any(totals[0] < 0 for totals in self.totals.values()):
             # A key left with nothing open goes, as a recomputation would not make it.
             organizations = {key[0] for key in self.totals}

@@ -6,9 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 
+from switchyard.core.bulk import add_to_counters
 from switchyard.insights.models import DailyRollup, Kind, Transition
 
 COUNTERS = [
@@ -50,20 +50,9 @@ def apply(transitions: Iterable[Transition], sign: int) -> None:
         counts["resolve_seconds"] += sign * (t.seconds or 0)
     if not totals:
         return
-    table = DailyRollup._meta.db_table
-    columns = KEY + COUNTERS
     # Sorted keys: two workers touching the same rows lock them in the same order.
     rows = [(*key, *(totals[key][c] for c in COUNTERS)) for key in sorted(totals)]
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start : start + ROWS_PER_STATEMENT]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}",
-                [value for values in chunk for value in values],
-            )
+    add_to_counters(DailyRollup, KEY, COUNTERS, rows)
     if sign < 0:
         _drop_empty(totals)
 
