@@ -87,11 +87,7 @@ def team_dashboard(*, team, window: Window) -> dict:
     return {
         "team": {"id": team.pk, "name": team.name},
         "series": selectors.series(organization=organization, window=window, product_keys=keys),
-        "workload": [
-            row
-            for row in selectors.workload(organization=organization, window=window)
-            if row["product"] in keys
-        ],
+        "workload": selectors.workload(organization=organization, window=window, product_keys=keys),
         "resolution": [
             row
             for row in selectors.resolution_times(

@@ -51,7 +51,19 @@ class TrackedItem(models.Model):
             models.Index(
                 fields=["organization", "product_key", "source", "is_open", "bucket", "opened_at"],
                 name="tracked_item_open",
-            )
+            ),
+            # Workload's two grouped reads (open now; closed in a window), index-only on
+            # PostgreSQL; Sentry issues are not in them.
+            models.Index(
+                fields=["organization", "source", "product_key", "assignee"],
+                condition=models.Q(is_open=True, source__in=["ticket", "customer"]),
+                name="tracked_item_workload_open",
+            ),
+            models.Index(
+                fields=["organization", "source", "closed_at", "product_key", "assignee"],
+                condition=models.Q(is_open=False, source__in=["ticket", "customer"]),
+                name="tracked_item_workload_closed",
+            ),
         ]
 
     def __str__(self) -> str:
