@@ -310,8 +310,8 @@ def _track_items() -> None:
     from switchyard.insights import open_counts
     from switchyard.insights.models import TrackedItem
 
-    columns = "organization_id, source, item_id, product_key, bucket, is_open, opened_at, "
-    columns += "closed_at, events, users, assignee"
+    columns = "organization_id, source, item_id, product_key, container_key, bucket, is_open, "
+    columns += "opened_at, closed_at, events, users, assignee"
     with connection.cursor() as cursor:
         for select, params in _item_selects():
             cursor.execute(f"INSERT INTO {TrackedItem._meta.db_table} ({columns}) {select}", params)
@@ -350,7 +350,8 @@ def _item_selects() -> list[tuple[str, list]]:
 
 def _sentry_items_select(table, issue, connection, project) -> str:
     return (
-        f"SELECT c.organization_id, 'sentry', i.id, COALESCE(p.product_id, 0), i.level,"
+        f"SELECT c.organization_id, 'sentry', i.id, COALESCE(p.product_id, 0), i.project_id,"
+        f" i.level,"
         f" i.status = 'unresolved', i.first_seen,"
         f" CASE WHEN i.status = 'unresolved' THEN NULL ELSE i.last_seen END,"
         f" i.event_count, i.user_count, i.assignee_email"
@@ -364,7 +365,7 @@ def _ticket_items_select(table, ticket, connection, project, priority_mapping) -
 
     closed = ", ".join(f"'{category}'" for category in sorted(CLOSED_CATEGORIES))
     return (
-        f"SELECT c.organization_id, 'ticket', t.id, COALESCE(p.product_id, 0),"
+        f"SELECT c.organization_id, 'ticket', t.id, COALESCE(p.product_id, 0), t.tracker_project_id,"
         f" COALESCE((SELECT m.priority FROM {table[priority_mapping]} m"
         f" WHERE m.tracker_project_id = p.id AND m.remote_priority = t.priority), 'none'),"
         f" t.status_category NOT IN ({closed}), t.remote_created_at,"
@@ -384,7 +385,7 @@ def _customer_items_select(table, issue, link, project) -> str:
         f" FROM {table[link]} l JOIN {table[project]} p"
         f" ON p.id = l.tracker_project_id WHERE l.source_type_id = %s"
         f" AND l.source_id = i.id AND l.is_active AND p.product_id IS NOT NULL"
-        f" ORDER BY l.id LIMIT 1), 0), i.priority, i.status IN ('open', 'in_progress'),"
+        f" ORDER BY l.id LIMIT 1), 0), 0, i.priority, i.status IN ('open', 'in_progress'),"
         f" i.created_at, CASE WHEN i.status NOT IN ('open', 'in_progress')"
         f" THEN COALESCE(i.resolved_at, %s) END, 0, 0, COALESCE(u.email, '')"
         f" FROM {table[issue]} i"

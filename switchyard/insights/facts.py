@@ -34,6 +34,7 @@ class Fact:
     events: int = 0
     users: int = 0
     assignee: str = ""
+    container_key: int = 0  # the Sentry project or tracker project; 0 for customer issues
 
 
 def facts(source: str, ids) -> dict[int, Fact]:
@@ -50,6 +51,7 @@ def _sentry(ids: list[int]) -> dict[int, Fact]:
     rows = SentryIssue.objects.filter(pk__in=ids, is_deleted=False).values_list(
         "pk",
         "connection__organization_id",
+        "project_id",
         "project__product_id",
         "level",
         "status",
@@ -60,9 +62,18 @@ def _sentry(ids: list[int]) -> dict[int, Fact]:
     )
     return {
         pk: Fact(
-            org, product or 0, level, status == SentryStatus.UNRESOLVED, first, None, ev, us, who
+            org,
+            product or 0,
+            level,
+            status == SentryStatus.UNRESOLVED,
+            first,
+            None,
+            ev,
+            us,
+            who,
+            project,
         )
-        for pk, org, product, level, status, first, ev, us, who in rows
+        for pk, org, project, product, level, status, first, ev, us, who in rows
     }
 
 
@@ -95,6 +106,7 @@ def _tickets(ids: list[int]) -> dict[int, Fact]:
             created,
             resolved if category in CLOSED_CATEGORIES else None,
             assignee=who,
+            container_key=project,
         )
         for pk, org, project, product, priority, category, created, resolved, who in rows
     }

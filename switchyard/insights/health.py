@@ -64,9 +64,8 @@ def _own_parts(organization, product_keys: list[int]) -> dict[int, Parts]:
     counts = OpenCount.objects.filter(
         organization=organization, product_key__in=product_keys, open__gt=0
     )
-    for key, level, n, users in counts.filter(source=Source.SENTRY).values_list(
-        "product_key", "bucket", "open", "users"
-    ):
+    sentry = counts.filter(source=Source.SENTRY).values_list("product_key", "bucket")
+    for key, level, n, users in sentry.annotate(Sum("open"), Sum("users")).order_by():
         parts[key].unresolved += n
         parts[key].active = True
         parts[key].weighted_unresolved += LEVEL_WEIGHT.get(level, 1) * (n + users / 100)

@@ -35,6 +35,9 @@ class TrackedItem(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     item_id = models.PositiveBigIntegerField()
     product_key = models.PositiveBigIntegerField(default=0)
+    container_key = models.PositiveBigIntegerField(
+        default=0, help_text="Sentry project or tracker project; 0 for customer issues."
+    )
     bucket = models.CharField(max_length=16, help_text="Level (Sentry) or priority.")
     is_open = models.BooleanField()
     opened_at = models.DateTimeField()
@@ -124,11 +127,13 @@ class DailyRollup(models.Model):
 
 
 class OpenCount(models.Model):
-    """How many items of one source, product and level/priority an organization has open now, and
-    (Sentry) the events and users of those open items: the figures of the product pages."""
+    """How many items of one source, product, container (Sentry or tracker project) and
+    level/priority an organization has open now, and (Sentry) the events and users of those open
+    items: the figures of the product pages and of the Sentry project list."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     product_key = models.PositiveBigIntegerField(default=0)
+    container_key = models.PositiveBigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices)
     bucket = models.CharField(max_length=16)
     open = models.BigIntegerField(default=0)
@@ -138,10 +143,11 @@ class OpenCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "product_key", "source", "bucket"],
+                fields=["organization", "product_key", "container_key", "source", "bucket"],
                 name="open_count_unique",
             )
         ]
+        indexes = [models.Index(fields=["source", "container_key"], name="open_count_container")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.product_key} {self.bucket}: {self.open}"

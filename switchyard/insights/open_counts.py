@@ -1,6 +1,7 @@
-"""Open items now, per organization, product, source and level/priority, with the events and users
-of the open ones: kept in the transaction that observes the items, so the product tree, page and
-stats read a few rows instead of counting every open source row on each request.
+"""Open items now, per organization, product, container (Sentry or tracker project), source and
+level/priority, with the events and users of the open ones: kept in the transaction that observes
+the items, so the product tree, page and stats and the Sentry project list read a few rows instead
+of counting every open source row on each request.
 
 An observation withdraws what the items it locked counted before and adds what they count after;
 whatever changed (opened, closed, moved to another product or level, more events, gone, new) is
@@ -18,12 +19,12 @@ from switchyard.core.bulk import add_to_counters
 from switchyard.insights.facts import Fact
 from switchyard.insights.models import OpenCount, TrackedItem
 
-KEY = ["organization_id", "product_key", "source", "bucket"]
+KEY = ["organization_id", "product_key", "container_key", "source", "bucket"]
 FIGURES = ["open", "events", "users"]
 
 
 def _key(item: TrackedItem | Fact, source: str) -> tuple:
-    return (item.organization_id, item.product_key, source, item.bucket)
+    return (item.organization_id, item.product_key, item.container_key, source, item.bucket)
 
 
 class Tally:

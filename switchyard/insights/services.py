@@ -30,7 +30,16 @@ from switchyard.support.models import CustomerIssue
 from switchyard.trackers.models import Ticket, TicketLink
 
 CHUNK = 1000
-FOLLOWED = ["product_key", "bucket", "is_open", "closed_at", "events", "users", "assignee"]
+FOLLOWED = [
+    "product_key",
+    "container_key",
+    "bucket",
+    "is_open",
+    "closed_at",
+    "events",
+    "users",
+    "assignee",
+]
 TICKET_KIND = {
     TicketLink.CreatedVia.MANUAL: Kind.TICKET_MANUAL,
     TicketLink.CreatedVia.BULK: Kind.TICKET_BULK,
@@ -73,6 +82,7 @@ ITEM_COLUMNS = [
     "source",
     "item_id",
     "product_key",
+    "container_key",
     "bucket",
     "is_open",
     "opened_at",
@@ -110,6 +120,7 @@ def _first_sight(source: str, unseen: dict[int, Fact], now: datetime) -> list[Ro
             source,
             item_id,
             fact.product_key,
+            fact.container_key,
             fact.bucket,
             fact.is_open,
             fact.opened_at,
@@ -123,12 +134,12 @@ def _first_sight(source: str, unseen: dict[int, Fact], now: datetime) -> list[Ro
     pks = insert_rows_returning_ids(TrackedItem, ITEM_COLUMNS, values)
     added = []
     for pk, row in zip(pks, values, strict=True):
-        item = Seen(pk, row[0], row[3], source, row[4], row[6])
+        item = Seen(pk, row[0], row[3], source, row[5], row[7])
         added.append(_transition(item, Kind.NEW, item.opened_at))
-        if not row[5]:
-            added.append(_resolution(item, row[7]))
-        if row[8]:
-            added.append(_transition(item, Kind.EVENTS, now, amount=row[8]))
+        if not row[6]:
+            added.append(_resolution(item, row[8]))
+        if row[9]:
+            added.append(_transition(item, Kind.EVENTS, now, amount=row[9]))
     return added
 
 
@@ -146,7 +157,7 @@ def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: dict[int, Trac
         added.append(_transition(item, Kind.REOPENED, now))
     if fact.events > item.events:
         added.append(_transition(item, Kind.EVENTS, now, amount=fact.events - item.events))
-    item.is_open = fact.is_open
+    item.is_open, item.container_key = fact.is_open, fact.container_key
     item.events, item.users, item.assignee = fact.events, fact.users, fact.assignee
     return added
 

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from switchyard.accounts.models import Organization
-from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
-
-
-def _per_project(aggregate) -> Coalesce:
-    """An aggregate over a project's unresolved issues, read from their partial index."""
-    unresolved = (
-        SentryIssue.objects.filter(
-            project=OuterRef("pk"), status=IssueStatus.UNRESOLVED, is_deleted=False
-        )
-        .order_by()
-        .values("project")
-        .annotate(figure=aggregate)
-        .values("figure")
-    )
-    return Coalesce(Subquery(unresolved), 0, output_field=IntegerField())
+from switchyard.monitoring.figures import project_figures
+from switchyard.monitoring.models import SentryIssue, SentryProject
 
 
 def sentry_projects(*, organization: Organization) -> QuerySet[SentryProject]:
@@ -29,17 +15,16 @@ def sentry_projects(*, organization: Organization) -> QuerySet[SentryProject]:
 
 
 def sentry_project_list(*, organization: Organization) -> QuerySet[SentryProject]:
-    """Projects with their product and live figures (one query, whatever the page size).
+    """Projects with their product and figures (one query, whatever the page size).
 
-    The figures are computed per project shown, not by grouping every issue of the organization.
+    The figures (``unresolved_issues``, ``unresolved_events``) are the ones registered in
+    ``monitoring.figures``: insights, an installed app, keeps them per project as it observes the
+    issues, so a page reads a few stored rows per project shown.
     """
     return (
         sentry_projects(organization=organization)
         .select_related("product", "product__owning_team", "connection")
-        .annotate(
-            unresolved_issues=_per_project(Count("*")),
-            unresolved_events=_per_project(Sum("event_count")),
-        )
+        .annotate(**project_figures())
     )
 
 

@@ -1,6 +1,7 @@
-"""The product tree, page and stats read the open counts insights stores; they follow every change
-of the items (resolved, reopened, new, more events, mapped to another product, gone) as the
-counted rows would, and the tree costs the same queries for 5 products as for 50."""
+"""The product tree, page and stats, and the Sentry project list, read the open counts insights
+stores; they follow every change of the items (resolved, reopened, new, more events, mapped to
+another product, gone) as the counted rows would, and the tree costs the same queries for 5
+products as for 50."""
 
 import re
 from io import StringIO
@@ -43,6 +44,26 @@ def counted(product: Product) -> dict:
         "events": sums["events"],
         "users_affected": sums["users"],
     }
+
+
+def counted_per_project() -> dict:
+    """Each Sentry project's unresolved issues and their events, counted from the live rows."""
+    totals = {project: (0, 0) for project in SentryProject.objects.values_list("pk", flat=True)}
+    for project, n, events in (
+        SentryIssue.objects.filter(status="unresolved", is_deleted=False)
+        .values_list("project")
+        .annotate(n=Count("*"), events=Sum("event_count"))
+        .order_by()
+    ):
+        totals[project] = (n, events)
+    return totals
+
+
+def served_per_project(api, ordering: str = "slug") -> list[tuple[int, int, int]]:
+    body = api.get(f"/api/sentry/projects/?ordering={ordering}&page_size=100").json()
+    return [
+        (row["id"], row["unresolved_issues"], row["unresolved_events"]) for row in body["results"]
+    ]
 
 
 def served(api, product: Product) -> dict:
@@ -103,6 +124,8 @@ def test_the_figures_follow_every_change_of_the_issues(
         for product in (platform, checkout, world["search"]):
             assert served(api, product) == counted(product)
         assert tree_unresolved(client, platform) == counted(platform)["unresolved_issues"]
+        projects = {pk: (n, events) for pk, n, events in served_per_project(api)}
+        assert projects == counted_per_project()
 
     check()
     assert counted(platform)["unresolved_issues"] > counted(checkout)["unresolved_issues"] > 0
@@ -133,6 +156,33 @@ def test_the_figures_follow_every_change_of_the_issues(
     with capture(execute=True):
         call_command("sync_sentry", "--force", stdout=StringIO())
     check()
+
+
+def test_the_project_list_orders_by_the_stored_figures(
+    client_for, admin, tracker, fake_sentry, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    api = client_for(admin)
+    world = mapped_products(api, capture, fake_sentry, admin)  # 5 unresolved issues, and 4
+    second, platform = world["second"], world["platform"]
+    for ordering in ("-unresolved_issues", "unresolved_events"):
+        rows = served_per_project(api, ordering)
+        figure = 1 if ordering == "-unresolved_issues" else 2
+        assert [row[figure] for row in rows] == sorted(
+            (row[figure] for row in rows), reverse=ordering.startswith("-")
+        )
+    assert served_per_project(api, "-unresolved_issues")[0][0] == second.pk
+
+    for issue in SentryIssue.objects.filter(project=second).order_by("pk")[:2]:
+        with capture(execute=True):
+            assert api.post(f"/api/sentry/issues/{issue.pk}/resolve/").status_code == 200
+    first = served_per_project(api, "-unresolved_issues")[0]
+    assert first[0] != second.pk
+    assert first[1:] == counted_per_project()[first[0]]
+    overview = api.get(f"/api/products/{platform.pk}/overview/").json()["sentry_projects"]
+    assert {
+        row["id"]: (row["unresolved_issues"], row["unresolved_events"]) for row in overview
+    } == counted_per_project()
 
 
 def test_open_tickets_and_customer_issues_follow_their_items(client):

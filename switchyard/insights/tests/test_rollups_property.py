@@ -1,6 +1,7 @@
 """Any sequence of creates, resolves, reopens, moves and deletions: the rollups kept up as each
 change happens equal those a rebuild recomputes, and their open counts equal the live rows', as do
-the stored open counts (with the events and users of the open items) before and after a rebuild."""
+the stored open counts (per product and project, with the events and users of the open items)
+before and after a rebuild."""
 
 from collections import Counter, defaultdict
 
@@ -107,10 +108,10 @@ def open_from_sources() -> Counter:
 
 def open_counts_kept(organization) -> dict:
     return {
-        (product, source, bucket): (n, events, users)
-        for product, source, bucket, n, events, users in OpenCount.objects.filter(
+        (product, container, source, bucket): (n, events, users)
+        for product, container, source, bucket, n, events, users in OpenCount.objects.filter(
             organization=organization
-        ).values_list("product_key", "source", "bucket", "open", "events", "users")
+        ).values_list("product_key", "container_key", "source", "bucket", "open", "events", "users")
     }
 
 
@@ -123,8 +124,9 @@ def open_counts_of_sources() -> dict:
     ]:
         for fact in facts(source, list(model.objects.values_list("pk", flat=True))).values():
             if fact.is_open:
-                n, events, users = totals[(fact.product_key, source, fact.bucket)]
-                totals[(fact.product_key, source, fact.bucket)] = (
+                key = (fact.product_key, fact.container_key, source, fact.bucket)
+                n, events, users = totals[key]
+                totals[key] = (
                     n + 1,
                     events + fact.events,
                     users + fact.users,
