@@ -29,7 +29,7 @@ def fill_container_keys(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_unused_third_party_tables"),
-        ("insights", "0003_open_counts"),
+        ("insights", "0004_tracked_item_workload_indexes"),
         ("monitoring", "0004_event_names_from_events_module"),
         ("trackers", "0006_ticket_search_indexes"),
     ]
