@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "switchyard.core.filters.FilterBackend",
         "switchyard.core.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "switchyard.core.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "switchyard.core.api.exception_handler",

@@ -1,5 +1,5 @@
-"""The filters every list endpoint uses: ids, foreign keys included, are checked as ids, and a
-refused search names its parameter."""
+"""The filters every list endpoint uses: ids, foreign keys included, are checked as ids, a
+refused search names its parameter, and an ordering is a total order."""
 
 from __future__ import annotations
 
@@ -57,3 +57,28 @@ class SearchFilter(filters.SearchFilter):
             return super().get_search_terms(request)
         except ValidationError as error:
             raise ValidationError({self.search_param: error.detail}) from error
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ``?ordering=``, made a total order: rows equal in the fields asked for follow the
+    model's own ordering, then the id. Without it, PostgreSQL may return ties in another order
+    from one page to the next, so a numbered walk could repeat a row and skip another."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        return total_order(ordering, queryset.model) if ordering else ordering
+
+
+def total_order(ordering, model: type[models.Model]) -> list:
+    named = {_field_name(field) for field in ordering}
+    ties = [
+        field
+        for field in model._meta.ordering
+        if isinstance(field, str) and _field_name(field) not in named
+    ]
+    tie_names = named | {_field_name(field) for field in ties}
+    return [*ordering, *ties, *([] if tie_names & {"pk", "id"} else ["-pk"])]
+
+
+def _field_name(field) -> str:
+    return str(field).lstrip("-")

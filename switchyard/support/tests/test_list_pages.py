@@ -45,5 +45,14 @@ def test_a_cursor_walk_sees_the_same_issues_in_the_same_order_as_the_numbered_pa
     assert "page=3" in staff_api.get("/api/issues/?page=2&page_size=3").json()["next"]
 
 
+def test_rows_equal_in_the_ordering_asked_for_follow_the_newest_first_order(staff_api):
+    issues = staff_api.get("/api/issues/?page_size=10").json()["results"]
+    newest_first = [issue["id"] for issue in issues]
+    by_priority, _ = walk(staff_api, "/api/issues/?page_size=3&ordering=priority")
+    rank = {"high": 0, "low": 1}
+    priority = {issue["id"]: issue["priority"] for issue in issues}
+    assert by_priority == sorted(newest_first, key=lambda pk: rank[priority[pk]])
+
+
 def test_a_page_past_the_end_is_a_404(staff_api):
     assert staff_api.get("/api/issues/?page=4&page_size=3").status_code == 404
