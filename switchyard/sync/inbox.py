@@ -9,12 +9,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from switchyard.core.exceptions import WebhookInvalid, WebhookMalformed
-from switchyard.sync import requeue
+from switchyard.sync import receipts, requeue
 from switchyard.sync.models import Connection, WebhookDelivery
 from switchyard.sync.registry import VerifiedWebhook, kind_handlers
 from switchyard.sync.webhook_connections import webhook_connection
@@ -75,35 +74,39 @@ def webhook_receive(
     _check_readable(verified, body)
     # Every provider here signs the body alone, so its digest identifies the signed content.
     digest = hashlib.sha256(body).hexdigest()
-    try:
-        with transaction.atomic():
-            _lock_unchanged(connection)
-            earlier = _earlier_copy(connection, verified.delivery_id, digest)
-            if earlier is not None:
-                replay = earlier.delivery_id != verified.delivery_id
-                logger.info(
-                    "sync.webhook.replay" if replay else "sync.webhook.duplicate",
-                    extra={"delivery": earlier.pk},
-                )
-                return earlier, False
-            delivery = WebhookDelivery.objects.create(
-                connection=connection,
-                delivery_id=verified.delivery_id,
-                event_type=verified.event_type,
-                headers=_kept_headers(headers),
-                body=body.decode("utf-8", errors="replace"),
-                content_digest=digest,
-                enqueued_at=timezone.now(),
-            )
-    except IntegrityError:
-        existing = WebhookDelivery.objects.get(
-            connection=connection, delivery_id=verified.delivery_id
+    with transaction.atomic():
+        _lock_unchanged(connection)
+        earlier = receipts.earlier_copy(
+            connection_pk=connection.pk,
+            delivery_id=verified.delivery_id,
+            digest=digest,
+            since=timezone.now() - timedelta(hours=settings.WEBHOOK_REPLAY_WINDOW_HOURS),
         )
-        logger.info("sync.webhook.duplicate", extra={"delivery": existing.pk})
-        return existing, False
-    transaction.on_commit(
-        lambda: webhook_enqueue(delivery_id=delivery.pk, marked_at=delivery.enqueued_at)
-    )
+        if earlier is not None:
+            earlier_pk, earlier_delivery_id = earlier
+            replay = earlier_delivery_id != verified.delivery_id
+            logger.info(
+                "sync.webhook.replay" if replay else "sync.webhook.duplicate",
+                extra={"delivery": earlier_pk},
+            )
+            return WebhookDelivery(pk=earlier_pk, delivery_id=earlier_delivery_id), False
+        now = timezone.now()
+        delivery = WebhookDelivery(
+            connection=connection,
+            delivery_id=verified.delivery_id,
+            event_type=verified.event_type,
+            headers=_kept_headers(headers),
+            body=body.decode("utf-8", errors="replace"),
+            content_digest=digest,
+            received_at=now,
+            enqueued_at=now,
+        )
+        delivery.pk = receipts.insert_delivery(
+            **{name: getattr(delivery, name) for name in receipts.INSERTED_COLUMNS}
+        )
+        requeue.enqueue_recorded_with_row(
+            _processing_task(), WebhookDelivery, delivery.pk, marked_at=delivery.enqueued_at
+        )
     return delivery, True
 
 
@@ -119,26 +122,8 @@ def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def _lock_unchanged(connection: Connection) -> None:
     """Receipts for one connection take turns, so two copies of a body cannot both pass; the row
     read under the lock is the one the delivery must have been verified against."""
-    # Unordered reads of at most one row: ordering them costs as much as running them.
-    current = Connection.objects.select_for_update().filter(pk=connection.pk)
-    if list(current.values_list("is_enabled", "webhook_secret")) != [
-        (True, connection.webhook_secret)
-    ]:
+    if receipts.locked_switch_and_secret(connection.pk) != (True, connection.webhook_secret):
         raise ConnectionChanged
-
-
-def _earlier_copy(connection: Connection, delivery_id: str, digest: str) -> WebhookDelivery | None:
-    """The same delivery again, or the same signed body within the replay window."""
-    window = timedelta(hours=settings.WEBHOOK_REPLAY_WINDOW_HOURS)
-    return next(
-        iter(
-            WebhookDelivery.objects.filter(connection=connection).filter(
-                Q(delivery_id=delivery_id)
-                | Q(content_digest=digest, received_at__gte=timezone.now() - window)
-            )[:1]
-        ),
-        None,
-    )
 
 
 def webhook_accept(

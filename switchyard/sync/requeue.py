@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
+from django_tasks_db.backend import DatabaseBackend
 
 LIVE = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
 
@@ -80,3 +82,18 @@ def enqueue_recorded(
         model.objects.filter(pk=pk).update(task_id="", enqueued_at=marked_at)
     result = task.enqueue(pk)
     model.objects.filter(pk=pk, enqueued_at=marked_at).update(task_id=str(result.id))
+
+
+def enqueue_recorded_with_row(
+    task: Task, model: type[Model], pk: int, *, marked_at: datetime
+) -> None:
+    """``enqueue_recorded`` for a row being stored in the current transaction.
+
+    When the task backend keeps its queue in this database, the task is queued in the row's own
+    transaction: they commit together (one commit instead of three on the hottest paths), and a
+    worker sees neither without the other. Otherwise it is queued once the row is committed.
+    """
+    if isinstance(task.get_backend(), DatabaseBackend):
+        enqueue_recorded(task, model, pk, marked_at=marked_at)
+    else:
+        transaction.on_commit(lambda: enqueue_recorded(task, model, pk, marked_at=marked_at))

@@ -116,6 +116,24 @@ def test_a_backlog_gets_exactly_one_task_per_item_over_many_ticks(
     assert set(live) == expected_items() and set(live.values()) == {1}
 
 
+def test_on_the_database_backend_a_delivery_and_its_task_are_stored_together(
+    queue, remote, connection, client, django_capture_on_commit_callbacks
+):
+    # Nothing is left to run after the commit: the task was queued in the receipt's transaction.
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        response = post_webhook(client, connection, {"event": "thing.updated"}, delivery="d-1")
+    assert response.status_code == 202
+    assert after_commit == []
+    delivery = WebhookDelivery.objects.get()
+    task = DBTaskResult.objects.get()
+    assert (task.task_path.rsplit(".", 1)[-1], task.args_kwargs["args"]) == (
+        "process_webhook_task",
+        [delivery.pk],
+    )
+    assert (task.status, delivery.task_id) == (TaskResultStatus.READY, str(task.id))
+    assert delivery.enqueued_at is not None
+
+
 def test_only_the_first_waiting_change_of_an_object_is_queued(
     queue, remote, connection, django_capture_on_commit_callbacks
 ):
