@@ -1,10 +1,11 @@
 """The rule engine: which issues a rule matches, and what becomes of each match.
 
 One path serves every trigger. ``plan`` decides (matched, already linked, over the hourly
-ceiling) without writing; ``apply`` records the decisions and creates the tickets through the
-trackers' ticket service (so through the outbox, with idempotent creates). A stored batch asks
-every active rule at once (the first by position wins an issue); a preview plans one rule over
-the organization's issues, and a manual run applies exactly that plan.
+ceiling) without writing; ``apply`` records the decisions and creates the tickets, all of them at
+once, through the trackers' ticket service (so through the outbox, with idempotent creates). A
+stored batch asks every active rule at once (the first by position wins an issue; the statement
+lives in ``matching``); a preview plans one rule over the organization's issues, and a manual run
+applies exactly that plan.
 
 At most one automatic ticket per issue: a ``RuleMatch`` row per issue, unique, is inserted before
 the ticket is queued, in the same transaction, every rule's matches of a batch in one statement
