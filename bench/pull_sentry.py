@@ -45,7 +45,10 @@ FAKE_TOKEN = "fake-sentry-token"  # switchyard.fakes.sentry.DEFAULT_TOKEN
 FAKE_ORGANIZATION = "acme"
 VARIANTS = ["bare", "rollups", "rules"]
 BASELINE = {"rollups": "bare", "rules": "rollups"}  # what each variant's rate is compared with
-OUTBOX_TASK = "switchyard.sync.tasks.deliver_outbox_entry_task"
+OUTBOX_TASKS = [
+    "switchyard.sync.tasks.deliver_outbox_entry_task",
+    "switchyard.sync.tasks.deliver_outbox_entries_task",
+]
 RULES = 20
 # The table: title, then the cell of a row of figures (as measure() returns them).
 COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
@@ -202,7 +205,9 @@ def drain_follow_up() -> int:
 
     ran = 0
     while batch := list(
-        DBTaskResult.objects.ready().exclude(task_path=OUTBOX_TASK).order_by("enqueued_at")[:500]
+        DBTaskResult.objects.ready()
+        .exclude(task_path__in=OUTBOX_TASKS)
+        .order_by("enqueued_at")[:500]
     ):
         for row in batch:
             result = row.task_result

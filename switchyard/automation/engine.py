@@ -1,10 +1,11 @@
 """The rule engine: which issues a rule matches, and what becomes of each match.
 
 One path serves every trigger. ``plan`` decides (matched, already linked, over the hourly
-ceiling) without writing; ``apply`` records the decisions and creates the tickets through the
-trackers' ticket service (so through the outbox, with idempotent creates). A stored batch asks
-every active rule at once (the first by position wins an issue); a preview plans one rule over
-the organization's issues, and a manual run applies exactly that plan.
+ceiling) without writing; ``apply`` records the decisions and creates the tickets, all of them at
+once, through the trackers' ticket service (so through the outbox, with idempotent creates). A
+stored batch asks every active rule at once (the first by position wins an issue; the statement
+lives in ``matching``); a preview plans one rule over the organization's issues, and a manual run
+applies exactly that plan.
 
 At most one automatic ticket per issue: a ``RuleMatch`` row per issue, unique, is inserted before
 the ticket is queued, in the same transaction, every rule's matches of a batch in one statement
@@ -22,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from switchyard.automation.matching import matches_by_rule, scope_project_ids, unmatched
 from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.automation.outcomes import rule_record_failures
 from switchyard.automation.sources import Source, source_of
@@ -78,17 +80,6 @@ class Tally:
 
 def hour_start(moment: datetime | None = None) -> datetime:
     return (moment or timezone.now()).replace(minute=0, second=0, microsecond=0)
-
-
-def scope_project_ids(rule: AutomationRule) -> list[int]:
-    return [project.pk for project in rule.sentry_projects.all()] if rule.pk else []
-
-
-def _unmatched(source: Source, queryset: models.QuerySet) -> models.QuerySet:
-    claimed = RuleMatch.objects.filter(
-        source_type=ContentType.objects.get_for_model(source.model), source_id=OuterRef("pk")
-    )
-    return queryset.exclude(Exists(claimed))
 
 
 def _open_linked(source: Source, issue_ids: list[int]) -> set[int]:
@@ -233,105 +224,105 @@ def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, tupl
     return {source_id: (pk, *by_issue[source_id]) for pk, source_id in won}
 
 
-def _apply_rule(
-    rule: AutomationRule, decisions: list[Decision], won: dict[int, tuple], tally: Tally
-) -> None:
-    """Queue the tickets of the decisions ``rule`` won; count what came of each."""
-    source = source_of(rule)
-    failures = 0
-    fired = None
+def _make_tickets(making: list[tuple[AutomationRule, int, Decision]]) -> dict[int, RuleMatch]:
+    """Create the tickets of the matches won with a decision to create one (rule, match key,
+    decision), all at once through the trackers' bulk service; record on each match what came of
+    it (one update). The matches by key."""
+    results = trackers.tickets_create_for_orders(
+        orders=[
+            trackers.TicketOrder(
+                source=decision.issue,
+                tracker_project=decision.project,
+                draft=_draft(rule, source_of(rule), decision.issue),
+                issue_type=rule.issue_type,
+            )
+            for rule, _, decision in making
+        ],
+        via=TicketLink.CreatedVia.RULE,
+    )
+    now = timezone.now()
+    matches = {}
+    for (_, pk, _), result in zip(making, results, strict=True):
+        match = RuleMatch(pk=pk, link_id=result.link_id, error=result.refused, decided_at=now)
+        if result.link_id is not None:
+            match.outcome = Outcome.CREATED
+        elif result.already_linked:
+            match.outcome = Outcome.SKIPPED
+        else:
+            match.outcome = Outcome.FAILED
+        matches[pk] = match
+    RuleMatch.objects.bulk_update(matches.values(), ["outcome", "link", "error", "decided_at"])
+    return matches
+
+
+def _tally_rule(
+    rule: AutomationRule,
+    decisions: list[Decision],
+    won: dict[int, tuple],
+    made: dict[int, RuleMatch],
+    tally: Tally,
+) -> bool:
+    """Count what came of each of the rule's decisions; record its failures. Whether it made a
+    ticket."""
+    failures, fired, errors = 0, False, []
     for decision in decisions:
         row = won.get(decision.issue.pk)
         if row is None:
             tally.add("claimed")  # another rule or worker has it
             continue
-        outcome = decision.outcome
-        if outcome == Outcome.CREATED:
-            match = RuleMatch(**dict(zip(["pk", *MATCH_COLUMNS], row, strict=True)))
-            match.rule = rule
-            try:
-                with transaction.atomic():
-                    _queue_ticket(rule, source, match, decision.issue, decision.project)
-            except IntegrityError:
-                match.delete()  # the issue's ticket is being made elsewhere: not ours
-                tally.add("claimed")
-                continue
-            outcome = match.outcome
-            if outcome == Outcome.CREATED:
-                fired = match.decided_at
+        outcome, error = decision.outcome, decision.error
+        if row[0] in made:
+            outcome, error = made[row[0]].outcome, made[row[0]].error
         tally.add(outcome)
+        fired |= outcome == Outcome.CREATED
         failures += outcome == Outcome.FAILED
-    if fired is not None:
-        rule.last_fired_at = fired
-        rule.save(update_fields=["last_fired_at"])
+        errors += [error] if error else []
     if failures:
-        rule_record_failures(rule=rule, count=failures, reason=decisions_error(decisions))
+        rule_record_failures(rule=rule, count=failures, reason=errors[-1] if errors else "")
+    return fired
 
 
 def apply(plans: list[tuple[AutomationRule, list[Decision]]], tally: Tally) -> None:
     """Record each rule's decisions and queue the tickets (call inside a transaction holding
-    the rules)."""
+    the rules): the matches in one insert, the tickets of those this call won in one go."""
     plans = [(rule, decisions) for rule, decisions in plans if decisions]
     if not plans:
         return
     won = _claim(plans)
-    for rule, decisions in plans:
-        _apply_rule(rule, decisions, won, tally)
+    making = [
+        (rule, won[decision.issue.pk][0], decision)
+        for rule, decisions in plans
+        for decision in decisions
+        if decision.outcome == Outcome.CREATED and decision.issue.pk in won
+    ]
+    made = _make_tickets(making) if making else {}
+    fired = [rule.pk for rule, decisions in plans if _tally_rule(rule, decisions, won, made, tally)]
+    if fired:
+        now = timezone.now()
+        AutomationRule.objects.filter(pk__in=fired).update(last_fired_at=now)
+        for rule, _ in plans:
+            if rule.pk in fired:
+                rule.last_fired_at = now
 
 
 def decisions_error(decisions: list[Decision]) -> str:
     return next((d.error for d in reversed(decisions) if d.error), "")
 
 
-def _locked(rules: list[AutomationRule]) -> list[AutomationRule]:
+def _locked(rule_ids: list[int]) -> list[AutomationRule]:
     """Those of the rules that may still act, locked for this transaction (in the order of their
     keys, the same in every worker), in the order given."""
     locked = {
         rule.pk: rule
         for rule in AutomationRule.objects.select_for_update(of=("self",))
-        .filter(pk__in=[rule.pk for rule in rules], active=True, pause_reason="")
-        .select_related("tracker_project__connection", "product")
+        .filter(pk__in=rule_ids, active=True, pause_reason="")
+        .select_related("organization", "tracker_project__connection", "product")
         .order_by("pk")
     }
-    for rule in rules:
-        if rule.pk in locked:
-            locked[rule.pk].organization = rule.organization
-    return [locked[rule.pk] for rule in rules if rule.pk in locked]
+    return [locked[pk] for pk in rule_ids if pk in locked]
 
 
 # -- triggers ----------------------------------------------------------------------------------
-
-
-def _matches_by_rule(
-    rules: list[AutomationRule], queryset: models.QuerySet
-) -> dict[int, list[models.Model]]:
-    """Each issue of ``queryset`` under the first rule (by position) it matches: one query of
-    keys and references only. The issues are stand-ins holding those two; ``_plan_batch``
-    loads the issues whose decision needs more."""
-    source = source_of(rules[0])
-    # A rule without scope or conditions takes every issue (When() refuses an empty Q).
-    filters = {
-        rule.pk: source.rule_filter(rule, scope_project_ids(rule)) or Q(pk__isnull=False)
-        for rule in rules
-    }
-    annotated = _unmatched(source, queryset).annotate(
-        **{
-            f"rule_{pk}": Case(
-                When(q, then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-            for pk, q in filters.items()
-        }
-    )
-    by_rule: dict[int, list[models.Model]] = defaultdict(list)
-    flags = [f"rule_{rule.pk}" for rule in rules]
-    # Issues no rule matches are left out here rather than by a WHERE repeating every condition.
-    for pk, reference, *matched in annotated.order_by("pk").values_list(
-        "pk", source.reference_field, *flags
-    ):
-        first = next((rule.pk for rule, hit in zip(rules, matched, strict=True) if hit), None)
-        if first is not None:
-            by_rule[first].append(source.model(pk=pk, **{source.reference_field: reference}))
-    return by_rule
 
 
 def _loaded(source: Source, organization_id: int, pks: set[int]) -> dict[int, models.Model]:
@@ -368,26 +359,11 @@ def _plan_batch(
     return plans
 
 
-def active_rules(*, organization_id: int, source: str) -> list[AutomationRule]:
-    return list(
-        AutomationRule.objects.filter(
-            organization_id=organization_id, source=source, active=True, pause_reason=""
-        )
-        .select_related("organization", "product", "tracker_project__connection")
-        .prefetch_related("sentry_projects")
-        .order_by("position", "pk")
-    )
-
-
 def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int]) -> Tally:
     """Run every active rule of the organization over issues that came in or changed."""
     tally = Tally()
-    rules = active_rules(organization_id=organization_id, source=source.key)
-    if not rules or not issue_ids:
-        return tally
-    queryset = source.issues(organization_id).filter(pk__in=issue_ids)
-    by_rule = _matches_by_rule(rules, queryset)
-    matched = [rule for rule in rules if by_rule.get(rule.pk)]
+    rule_ids, by_rule = matches_by_rule(source, organization_id, issue_ids)
+    matched = [pk for pk in rule_ids if by_rule.get(pk)]
     if not matched:
         return tally
     with transaction.atomic():
@@ -403,7 +379,7 @@ def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int
 def selection(rule: AutomationRule, project_ids: list[int]) -> tuple[list[models.Model], bool]:
     """The organization's issues ``rule`` matches that no rule has claimed (at most RUN_LIMIT)."""
     source = source_of(rule)
-    queryset = _unmatched(source, source.issues(rule.organization_id)).filter(
+    queryset = unmatched(source, source.issues(rule.organization_id)).filter(
         source.rule_filter(rule, project_ids)
     )
     issues = list(queryset.order_by("pk")[: RUN_LIMIT + 1])

@@ -45,9 +45,24 @@ def _delivery_task():
     return deliver_outbox_entry_task
 
 
+def _batch_delivery_task():
+    from switchyard.sync.tasks import deliver_outbox_entries_task
+
+    return deliver_outbox_entries_task
+
+
 def outbox_enqueue(*, entry_id: int, marked_at: datetime | None = None) -> None:
     """Queue the delivery of an entry, recording the task on it."""
     requeue.enqueue_recorded(_delivery_task(), OutboxEntry, entry_id, marked_at=marked_at)
+
+
+def outbox_enqueue_many(*, entry_ids: list[int], marked_at: datetime) -> None:
+    """Queue the delivery of entries added together: one task delivering them in turn, recorded
+    on each (the scheduler sees that task as theirs while it waits or runs)."""
+    if len(entry_ids) == 1:
+        outbox_enqueue(entry_id=entry_ids[0], marked_at=marked_at)
+        return
+    requeue.enqueue_recorded_many(_batch_delivery_task(), OutboxEntry, entry_ids, marked_at)
 
 
 def outbox_add(
@@ -74,6 +89,31 @@ def outbox_add(
     )
     transaction.on_commit(lambda: outbox_enqueue(entry_id=entry.pk, marked_at=entry.enqueued_at))
     return entry
+
+
+def outbox_add_many(
+    *, connection: Connection, operation_name: str, entries: list[tuple[str, dict[str, Any]]]
+) -> list[OutboxEntry]:
+    """Record several changes for ``connection`` at once (``entries``: ordering key and payload
+    of each), in one insert; call inside the transaction that made the changes. After commit one
+    task delivers them in turn; each keeps its own idempotency key, order and retries."""
+    if not entries:
+        return []
+    operation(operation_name)
+    now = timezone.now()
+    added = OutboxEntry.objects.bulk_create(
+        OutboxEntry(
+            connection=connection,
+            operation=operation_name,
+            ordering_key=ordering_key,
+            payload=payload,
+            enqueued_at=now,
+        )
+        for ordering_key, payload in entries
+    )
+    ids = [entry.pk for entry in added]
+    transaction.on_commit(lambda: outbox_enqueue_many(entry_ids=ids, marked_at=now))
+    return added
 
 
 def _is_blocked(entry: OutboxEntry) -> bool:
@@ -143,6 +183,21 @@ def outbox_deliver(*, entry_id: int) -> OutboxEntry | None:
     _enqueue_next(entry)
     logger.info("sync.outbox.delivered", extra={"entry": entry.pk, "operation": entry.operation})
     return entry
+
+
+def outbox_deliver_many(*, entry_ids: list[int]) -> list[OutboxEntry | None]:
+    """Deliver entries one after the other, as ``outbox_deliver`` does each; an unexpected error
+    of one does not keep the others back (the first is raised once all were tried)."""
+    delivered, unexpected = [], []
+    for entry_id in entry_ids:
+        try:
+            delivered.append(outbox_deliver(entry_id=entry_id))
+        except Exception as error:  # noqa: BLE001 - recorded on the entry, raised below
+            unexpected.append(error)
+            delivered.append(None)
+    if unexpected:
+        raise unexpected[0]
+    return delivered
 
 
 def _record_failure(entry: OutboxEntry, error: Exception) -> None:

@@ -43,10 +43,13 @@ def not_queued_marks() -> dict:
 
 
 def _task_lives(task: Task, task_id: str) -> bool:
-    if not task_id or not task.get_backend().supports_get_result:
+    """Whether the task recorded on a row still waits or runs (asked of ``task``'s backend: the
+    task may be another one, delivering several rows)."""
+    backend = task.get_backend()
+    if not task_id or not backend.supports_get_result:
         return False
     try:
-        return task.get_result(task_id).status in LIVE
+        return backend.get_result(task_id).status in LIVE
     except TaskResultDoesNotExist:
         return False
 
@@ -97,3 +100,13 @@ def enqueue_recorded_with_row(
         enqueue_recorded(task, model, pk, marked_at=marked_at)
     else:
         transaction.on_commit(lambda: enqueue_recorded(task, model, pk, marked_at=marked_at))
+
+
+def enqueue_recorded_many(
+    task: Task, model: type[Model], pks: list[int], marked_at: datetime
+) -> None:
+    """Enqueue one ``task`` for several rows inserted together (their ``enqueued_at`` is
+    ``marked_at``), taking the list of their keys, and record it on each row no worker took
+    meanwhile."""
+    result = task.enqueue(pks)
+    model.objects.filter(pk__in=pks, enqueued_at=marked_at).update(task_id=str(result.id))

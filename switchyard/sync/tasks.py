@@ -31,6 +31,12 @@ def deliver_outbox_entry_task(entry_id: int) -> str:
 
 
 @task()
+def deliver_outbox_entries_task(entry_ids: list[int]) -> list[str]:
+    entries = outbox.outbox_deliver_many(entry_ids=entry_ids)
+    return [entry.status if entry else "not due" for entry in entries]
+
+
+@task()
 def process_webhook_task(delivery_id: int) -> str:
     delivery = inbox.webhook_process(delivery_id=delivery_id)
     return delivery.status if delivery else "not due"

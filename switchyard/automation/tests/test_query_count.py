@@ -46,3 +46,37 @@ def test_a_batch_of_100_costs_the_queries_of_a_batch_of_10(settings):
     assert large_queries == small_queries
     assert TicketLink.objects.filter(created_via="rule").count() == 8
     assert RuleMatch.objects.filter(outcome="throttled").count() == 102
+
+
+def _evaluate(issues) -> tuple[int, dict[str, int]]:
+    with CaptureQueriesContext(connection) as captured:
+        tally = services.issues_changed(source=SENTRY, issue_ids=[i.pk for i in issues])
+    return len(captured), tally.as_dict()
+
+
+@pytest.mark.django_db
+def test_the_rules_conditions_are_compiled_once_and_again_when_a_rule_changes(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    rule = AutomationRuleFactory(active=True, min_level="error", hourly_ceiling=100)
+    project = SentryProjectFactory(connection__organization=rule.organization)
+    other = SentryProjectFactory(connection__organization=rule.organization)
+
+    def batch(level="warning", where=project):
+        return [SentryIssueFactory(project=where, level=level) for _ in range(3)]
+
+    ContentType.objects.clear_cache()
+    first, counts = _evaluate(batch() + batch("error"))
+    assert counts["created"] == 3
+    second, counts = _evaluate(batch() + batch("error"))
+    assert counts["created"] == 3
+    assert second < first  # the same rules: their conditions are not read and compiled again
+
+    services.rule_update(rule=rule, fields={"min_level": "warning"})
+    assert _evaluate(batch())[1]["created"] == 3
+    # Scope changed without the rule being saved: still seen.
+    rule.sentry_projects.set([other])
+    assert _evaluate(batch())[1]["created"] == 0
+    assert _evaluate(batch(where=other))[1]["created"] == 3
+    rule.sentry_projects.clear()
+    services.rule_update(rule=rule, fields={"active": False})
+    assert _evaluate(batch())[1]["created"] == 0

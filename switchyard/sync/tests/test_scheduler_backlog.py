@@ -10,7 +10,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from switchyard.sync.models import EventDelivery, OutboxEntry, WebhookDelivery
-from switchyard.sync.outbox import outbox_add, outbox_deliver
+from switchyard.sync.outbox import outbox_add, outbox_add_many, outbox_deliver
 from switchyard.sync.scheduler import schedule_due_work
 from switchyard.sync.subscribers import event_record
 from switchyard.sync.tests.test_webhooks_and_pulls import post_webhook
@@ -132,6 +132,40 @@ def test_on_the_database_backend_a_delivery_and_its_task_are_stored_together(
     )
     assert (task.status, delivery.task_id) == (TaskResultStatus.READY, str(task.id))
     assert delivery.enqueued_at is not None
+
+
+def test_changes_added_together_get_one_task_and_never_a_second(
+    queue, remote, connection, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        entries = outbox_add_many(
+            connection=connection,
+            operation_name="test.push",
+            entries=[(f"o:{n}", {"n": n}) for n in range(5)],
+        )
+    assert DBTaskResult.objects.count() == 1  # one task delivers the five
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"] == [[entry.pk for entry in entries]]
+    assert set(OutboxEntry.objects.values_list("task_id", flat=True)) == {str(task.pk)}
+
+    # While that task waits, however long, no tick queues another for any of them.
+    for _ in range(3):
+        assert schedule_due_work().deliveries == 0
+    age_every_enqueue()
+    assert schedule_due_work().deliveries == 0
+    assert DBTaskResult.objects.count() == 1
+
+    # A worker runs it: every entry is delivered once, in its own right.
+    task.task.call(*task.task_result.args)
+    assert [payload for _, payload in remote.delivered] == [{"n": n} for n in range(5)]
+    assert set(OutboxEntry.objects.values_list("status", flat=True)) == {"delivered"}
+
+    # Had the task vanished before taking them, each would be queued again once, on its own.
+    OutboxEntry.objects.update(status="pending", enqueued_at=timezone.now() - timedelta(hours=1))
+    task.delete()
+    assert schedule_due_work().deliveries == 5
+    assert schedule_due_work().deliveries == 0
+    assert set(tasks_per_item().values()) == {1} and len(tasks_per_item()) == 5
 
 
 def test_only_the_first_waiting_change_of_an_object_is_queued(

@@ -3,7 +3,8 @@
 - ``pull``: projects, statuses and tickets pulled from a tracker
 - ``store``: tickets a tracker sent, stored; their changes followed to what they track
 - ``webhooks``: tracker webhooks verified and applied
-- ``tickets``: tickets created for sources (through the outbox), tracker project defaults
+- ``tickets``: tickets created for sources (through the outbox; one at a time or many at once),
+  tracker project defaults
 - ``links``: existing tickets linked and unlinked
 - ``changes``: a source's status, fields, comments and assignee queued for its tickets
 - ``operations``: the outbox operation names, how entries about a link are queued and ordered
@@ -54,8 +55,11 @@ from switchyard.trackers.services.pull import (
 from switchyard.trackers.services.store import store_tickets
 from switchyard.trackers.services.tickets import (
     BulkCreateResult,
+    OrderResult,
+    TicketOrder,
     local_priority_of,
     ticket_create_for_source,
+    tickets_create_for_orders,
     tickets_create_for_sources,
     tracker_project_update,
 )
@@ -69,6 +73,8 @@ __all__ = [
     "UPDATE_TICKET",
     "AlreadyLinked",
     "BulkCreateResult",
+    "OrderResult",
+    "TicketOrder",
     "LinkTicketCreated",
     "LinkTicketFailed",
     "TicketCreatedRemotely",
@@ -90,6 +96,7 @@ __all__ = [
     "ticket_link_to_source",
     "ticket_unlink",
     "ticket_update_fields",
+    "tickets_create_for_orders",
     "tickets_create_for_sources",
     "tracker_apply_webhook",
     "tracker_project_update",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from switchyard.sync.models import OutboxEntry
-from switchyard.sync.outbox import outbox_add
+from switchyard.sync.outbox import outbox_add, outbox_add_many
 from switchyard.trackers.models import TicketLink
 
 CREATE_TICKET = "tracker.create_ticket"
@@ -17,7 +17,11 @@ ASSIGN_TICKET = "tracker.assign"
 
 
 def link_ordering_key(link: TicketLink) -> str:
-    return f"ticket-link:{link.pk}"
+    return ordering_key_of(link.pk)
+
+
+def ordering_key_of(link_id: int) -> str:
+    return f"ticket-link:{link_id}"
 
 
 def queue_for_link(link: TicketLink, operation_name: str, payload: dict) -> None:
@@ -27,6 +31,19 @@ def queue_for_link(link: TicketLink, operation_name: str, payload: dict) -> None
         operation_name=operation_name,
         ordering_key=link_ordering_key(link),
         payload={"link": link.pk, **payload},
+    )
+
+
+def queue_for_new_links(connection, operation_name: str, payloads: dict[int, dict]) -> None:
+    """Queue one operation per link (``payloads`` by link id) on links made together, all of one
+    connection: one insert, one delivery task (links just made have nothing queued before)."""
+    outbox_add_many(
+        connection=connection,
+        operation_name=operation_name,
+        entries=[
+            (ordering_key_of(link_id), {"link": link_id, **payload})
+            for link_id, payload in payloads.items()
+        ],
     )
 
 

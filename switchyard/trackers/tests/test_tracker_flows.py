@@ -4,12 +4,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from switchyard.accounts.tests.factories import OrganizationFactory
 from switchyard.monitoring.models import SentryIssue
 from switchyard.sync.models import Connection, EventDelivery, OutboxEntry, SyncRun
 from switchyard.sync.outbox import outbox_due_ids
 from switchyard.sync.scheduler import schedule_due_work
 from switchyard.trackers import services
-from switchyard.trackers.models import StatusMapping, Ticket, TicketLink
+from switchyard.trackers.models import StatusMapping, Ticket, TicketLink, TrackerProject
+from switchyard.trackers.sources import TicketDraft
 from switchyard.trackers.tests.fixtures import PERSON, deliver_webhook
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +116,54 @@ def test_bulk_creation_makes_exactly_one_ticket_per_issue_and_again_makes_none(
         )
     assert again == {"queued": [], "already_linked": [i.pk for i in issues]}
     assert tracker.count(tracker.project.key) == before + 50
+
+
+def other_organizations_project() -> TrackerProject:
+    connection = Connection.objects.create(
+        organization=OrganizationFactory(), kind="jira", name="Theirs", base_url="https://x.test"
+    )
+    return TrackerProject.objects.create(connection=connection, external_id="9", key="THEM")
+
+
+def test_tickets_ordered_together_are_made_once_each_with_their_own_words(
+    tracker, unresolved_issues, django_capture_on_commit_callbacks
+):
+    issues = unresolved_issues[:4]
+    before = tracker.count(tracker.project.key)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_create_for_source(source=issues[0], tracker_project=tracker.project)
+    orders = [
+        services.TicketOrder(
+            source=issue,
+            tracker_project=tracker.project,
+            draft=TicketDraft(summary=f"Ordered {n}", description="From a rule", priority="high"),
+        )
+        for n, issue in enumerate(issues)
+    ]
+    stranger = other_organizations_project()
+    orders.append(
+        services.TicketOrder(
+            source=issues[1],
+            tracker_project=stranger,
+            draft=TicketDraft(summary="Elsewhere", description="", priority="low"),
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        results = services.tickets_create_for_orders(orders=orders, via="rule")
+    assert [r.already_linked for r in results] == [True, False, False, False, False]
+    assert results[4].link_id is None and results[4].refused == "Wrong organization."
+    links = TicketLink.objects.filter(created_via="rule").order_by("source_id")
+    assert [link.pk for link in links] == [r.link_id for r in results[1:4]]
+    # One outbox entry per ticket, delivered by one task: each ticket exists once, as ordered.
+    assert OutboxEntry.objects.filter(operation="tracker.create_ticket").count() == 4
+    assert set(OutboxEntry.objects.values_list("status", flat=True)) == {"delivered"}
+    assert [link.ticket.summary for link in links] == ["Ordered 1", "Ordered 2", "Ordered 3"]
+    assert tracker.count(tracker.project.key) == before + 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.tickets_create_for_orders(orders=orders[1:4], via="rule")
+    assert [r.already_linked for r in again] == [True, True, True]
+    assert tracker.count(tracker.project.key) == before + 4
 
 
 def test_a_timeout_after_the_remote_created_the_ticket_does_not_create_a_second(
