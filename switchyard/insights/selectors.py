@@ -1,7 +1,7 @@
 """Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
 
-Series read the daily rollups and the stored open counts; workload and resolution times read
-insights' per-item records and the links between tickets and Sentry issues. Every read takes the
+Series read the daily rollups and the stored open counts; workload reads insights' per-item
+records, resolution times the stored spans of tickets made from Sentry issues. Every read takes the
 organization explicitly.
 """
 

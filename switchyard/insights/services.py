@@ -181,8 +181,13 @@ def _refile(moving: dict[int, TrackedItem]) -> list[Transition]:
     return history
 
 
-def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Count what changed in these items since they were last observed; returns transitions."""
+def items_observe(
+    *, source: str, ids: Iterable[int], now: datetime | None = None, keep_spans: bool = True
+) -> int:
+    """Count what changed in these items since they were last observed; returns transitions.
+
+    ``keep_spans=False`` leaves the resolution spans to the caller (a rebuild recomputes them
+    all once at the end)."""
     ids = sorted(set(ids))
     if not ids:
         return 0
@@ -223,7 +228,8 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         counts.add(item for item in items.values() if item.item_id in found)
         counts.add_new(source, unseen.values())
         counts.apply()
-        spans.refresh(source=source, item_ids=spanned + list(unseen))
+        if keep_spans:
+            spans.refresh(source=source, item_ids=spanned + list(unseen))
     return len(added) + len(withdrawn)
 
 
@@ -287,9 +293,9 @@ def insights_rebuild(*, since: date | None = None) -> dict:
         tracked = set(TrackedItem.objects.filter(source=source).values_list("item_id", flat=True))
         for chunk in _chunks(all_ids(source).iterator(chunk_size=CHUNK)):
             tracked.difference_update(chunk)
-            observed += items_observe(source=source, ids=chunk)
+            observed += items_observe(source=source, ids=chunk, keep_spans=False)
         for chunk in _chunks(iter(sorted(tracked))):
-            observed += items_observe(source=source, ids=chunk)
+            observed += items_observe(source=source, ids=chunk, keep_spans=False)
     with transaction.atomic():
         rows = rollups.recompute(since=since)
         open_counts.recompute()
