@@ -172,3 +172,39 @@ class HealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.day}: {self.score}"
+
+
+class LinkSpan(models.Model):
+    """For a ticket made from a Sentry issue (one link): when the link was made and how long after
+    the issue's first seen the ticket was created, closed and the issue resolved, as the tracked
+    items say now; kept when either item or the link is observed, so resolution times read one
+    row per link instead of joining the links to both items on each request."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    link = models.OneToOneField(
+        "trackers.TicketLink", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    product_key = models.PositiveBigIntegerField(default=0, help_text="The ticket's product.")
+    day = models.DateField(help_text="The day the link was made (UTC).")
+    to_ticket = models.BigIntegerField(help_text="Seconds from first seen to the ticket.")
+    to_ticket_closed = models.BigIntegerField(null=True, blank=True)
+    to_issue_resolved = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Resolution times read a window of an organization's rows, index-only on PostgreSQL.
+            models.Index(
+                fields=[
+                    "organization",
+                    "day",
+                    "product_key",
+                    "to_ticket",
+                    "to_ticket_closed",
+                    "to_issue_resolved",
+                ],
+                name="link_span_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"link {self.link_id} on {self.day}"

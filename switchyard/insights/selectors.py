@@ -1,7 +1,7 @@
 """Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
 
-Series read the daily rollups and the stored open counts; workload and resolution times read
-insights' per-item records and the links between tickets and Sentry issues. Every read takes the
+Series read the daily rollups and the stored open counts; workload reads insights' per-item
+records, resolution times the stored spans of tickets made from Sentry issues. Every read takes the
 organization explicitly.
 """
 
@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median, quantiles
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
 from switchyard.automation.models import AutomationRule, RuleMatch
-from switchyard.insights.models import DailyRollup, HealthSnapshot, OpenCount, Source, TrackedItem
-from switchyard.monitoring.models import SentryIssue
+from switchyard.insights.models import (
+    DailyRollup,
+    HealthSnapshot,
+    LinkSpan,
+    OpenCount,
+    Source,
+    TrackedItem,
+)
 from switchyard.products.models import Product
-from switchyard.trackers.models import TicketLink
 
 SERIES_COUNTERS = [
     "new",
@@ -167,58 +171,39 @@ def _spread(values: list[float]) -> dict:
     }
 
 
+MEASURES = ["to_ticket", "to_ticket_closed", "to_issue_resolved"]
+
+
 def resolution_times(*, organization, window: Window, product_keys=None) -> list[dict]:
     """For tickets made from Sentry issues in the window: hours from the issue's first seen to the
     ticket's creation, to its close and to the issue's resolution; median and p90 per product and
-    per team (the product's owning team)."""
-    start, end = window.bounds()
-    links = TicketLink.objects.filter(
-        tracker_project__connection__organization=organization,
-        source_type=ContentType.objects.get_for_model(SentryIssue),
-        ticket__isnull=False,
-        created_at__gte=start,
-        created_at__lt=end,
+    per team (the product's owning team).
+
+    Read from the stored spans (one row per link, kept as the link and its two items are
+    observed), not from the links and the items."""
+    spans = LinkSpan.objects.filter(
+        organization=organization, day__gte=window.start, day__lte=window.end
     )
     if product_keys is not None:
-        links = links.filter(tracker_project__product_id__in=product_keys)
-    pairs = list(links.values_list("ticket_id", "source_id"))
-    items = {}
-    # The links are read again as a subquery rather than sent back as a list of ids: a list of
-    # one id per pair costs more to bind and plan than the join costs to run.
-    for source, column in [(Source.TICKET, "ticket_id"), (Source.SENTRY, "source_id")]:
-        for item_id, *facts in TrackedItem.objects.filter(
-            source=source, item_id__in=links.values(column)
-        ).values_list("item_id", "product_key", "opened_at", "closed_at"):
-            items[(source, item_id)] = facts
+        spans = spans.filter(product_key__in=product_keys)
     teams = dict(
         Product.objects.filter(organization=organization).values_list("pk", "owning_team__name")
     )
-    spans: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for ticket_id, issue_id in pairs:
-        ticket = items.get((Source.TICKET, ticket_id))
-        issue = items.get((Source.SENTRY, issue_id))
-        if ticket is None or issue is None:
-            continue
-        product_key, ticket_opened, ticket_closed = ticket
-        _, first_seen, issue_resolved = issue
+    measured: dict[tuple, list[list[int]]] = defaultdict(lambda: [[], [], []])
+    for product_key, *seconds in spans.values_list("product_key", *MEASURES).order_by():
         groups = [("product", product_key)]
         if team := teams.get(product_key):
             groups.append(("team", team))
-        measures = {"to_ticket": ticket_opened}
-        if ticket_closed:
-            measures["to_ticket_closed"] = ticket_closed
-        if issue_resolved:
-            measures["to_issue_resolved"] = issue_resolved
         for group in groups:
-            for name, moment in measures.items():
-                spans[group][name].append(max(0.0, (moment - first_seen).total_seconds()))
-    rows = []
-    for (kind, key), measured in sorted(spans.items(), key=lambda pair: str(pair[0])):
-        for name in ["to_ticket", "to_ticket_closed", "to_issue_resolved"]:
-            rows.append(
-                {"group": kind, "key": str(key), "measure": name, **_spread(measured[name])}
-            )
-    return rows
+            lists = measured[group]
+            for position, value in enumerate(seconds):
+                if value is not None:
+                    lists[position].append(value)
+    return [
+        {"group": kind, "key": str(key), "measure": name, **_spread(lists[position])}
+        for (kind, key), lists in sorted(measured.items(), key=lambda pair: str(pair[0]))
+        for position, name in enumerate(MEASURES)
+    ]
 
 
 WORKLOAD_SOURCES = [Source.TICKET, Source.CUSTOMER]

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from switchyard.accounts.models import Organization
 from switchyard.core.bulk import insert_rows, insert_rows_returning_ids
-from switchyard.insights import open_counts, rollups
+from switchyard.insights import open_counts, rollups, spans
 from switchyard.insights.facts import Fact, all_ids, facts
 from switchyard.insights.health import health_scores
 from switchyard.insights.models import HealthSnapshot, Kind, Source, TrackedItem, Transition
@@ -181,8 +181,13 @@ def _refile(moving: dict[int, TrackedItem]) -> list[Transition]:
     return history
 
 
-def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Count what changed in these items since they were last observed; returns transitions."""
+def items_observe(
+    *, source: str, ids: Iterable[int], now: datetime | None = None, keep_spans: bool = True
+) -> int:
+    """Count what changed in these items since they were last observed; returns transitions.
+
+    ``keep_spans=False`` leaves the resolution spans to the caller (a rebuild recomputes them
+    all once at the end)."""
     ids = sorted(set(ids))
     if not ids:
         return 0
@@ -200,14 +205,18 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         added: list[Row] = []
         moving: dict[int, TrackedItem] = {}
         gone = [item for item_id, item in items.items() if item_id not in found]
+        spanned = [item.item_id for item in gone]
         withdrawn = list(Transition.objects.filter(item__in=gone))
         changed = []
         for item_id, fact in found.items():
             if item := items.get(item_id):
                 before = [getattr(item, name) for name in FOLLOWED]
                 added += _follow(item, fact, now, moving)
-                if [getattr(item, name) for name in FOLLOWED] != before:
+                after = [getattr(item, name) for name in FOLLOWED]
+                if after != before:
                     changed.append(item)
+                if (after[0], after[4]) != (before[0], before[4]):  # product, closed_at
+                    spanned.append(item_id)
         TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
         moved = _refile(moving)
         unseen = {item_id: fact for item_id, fact in found.items() if item_id not in items}
@@ -219,6 +228,8 @@ def items_observe(*, source: str, ids: Iterable[int], now: datetime | None = Non
         counts.add(item for item in items.values() if item.item_id in found)
         counts.add_new(source, unseen.values())
         counts.apply()
+        if keep_spans:
+            spans.refresh(source=source, item_ids=spanned + list(unseen))
     return len(added) + len(withdrawn)
 
 
@@ -231,6 +242,8 @@ def link_observe(*, link_id: int) -> bool:
     if link.source_type_id == ContentType.objects.get_for_model(CustomerIssue).pk:
         items_observe(source=Source.CUSTOMER, ids=[link.source_id])
         return False
+    with transaction.atomic():
+        spans.refresh_link(link_id=link.pk)
     kind = TICKET_KIND.get(link.created_via)
     if kind is None or link.source_type_id != ContentType.objects.get_for_model(SentryIssue).pk:
         return False
@@ -280,12 +293,13 @@ def insights_rebuild(*, since: date | None = None) -> dict:
         tracked = set(TrackedItem.objects.filter(source=source).values_list("item_id", flat=True))
         for chunk in _chunks(all_ids(source).iterator(chunk_size=CHUNK)):
             tracked.difference_update(chunk)
-            observed += items_observe(source=source, ids=chunk)
+            observed += items_observe(source=source, ids=chunk, keep_spans=False)
         for chunk in _chunks(iter(sorted(tracked))):
-            observed += items_observe(source=source, ids=chunk)
+            observed += items_observe(source=source, ids=chunk, keep_spans=False)
     with transaction.atomic():
         rows = rollups.recompute(since=since)
         open_counts.recompute()
+        spans.recompute()
     return {"transitions": observed, "rollups": rows}
 
 

@@ -1,7 +1,7 @@
 """Any sequence of creates, resolves, reopens, moves and deletions: the rollups kept up as each
 change happens equal those a rebuild recomputes, and their open counts equal the live rows', as do
 the stored open counts (per product and project, with the events and users of the open items)
-before and after a rebuild."""
+before and after a rebuild; so do the resolution spans of tickets made from Sentry issues."""
 
 from collections import Counter, defaultdict
 
@@ -13,14 +13,21 @@ from hypothesis import strategies as st
 from switchyard.insights.facts import facts
 from switchyard.insights.models import DailyRollup, OpenCount, Source
 from switchyard.insights.services import insights_rebuild
-from switchyard.insights.tests.world import LEVELS, PRIORITIES, World, rollup_snapshot
+from switchyard.insights.tests.world import (
+    LEVELS,
+    PRIORITIES,
+    World,
+    rollup_snapshot,
+    span_snapshot,
+)
 from switchyard.monitoring.models import SentryIssue
 from switchyard.support.models import CustomerIssue
-from switchyard.trackers.models import Ticket
+from switchyard.trackers.models import Ticket, TicketLink
 
 pytestmark = pytest.mark.django_db
 
 index = st.integers(min_value=0, max_value=50)
+link = st.tuples(st.just("link"), st.tuples(index, index), st.sampled_from(["manual", "rule"]))
 operation = st.one_of(
     st.tuples(st.just("sentry_new"), st.integers(0, 1), st.sampled_from(LEVELS)),
     st.tuples(
@@ -37,6 +44,10 @@ operation = st.one_of(
     st.tuples(st.just("customer_delete"), index, st.just(None)),
     st.tuples(st.just("map_sentry"), st.integers(0, 1), st.sampled_from([0, 1, None])),
     st.tuples(st.just("map_tracker"), st.integers(0, 1), st.sampled_from([0, 1, None])),
+    link,
+    link,  # weighted: a span needs a link, then changes of its ticket and issue
+    link,
+    st.tuples(st.just("link_delete"), index, st.just(None)),
 )
 steps = st.lists(st.tuples(operation, st.integers(0, 40)), max_size=40)
 
@@ -45,43 +56,69 @@ def _pick(ids: list[int], n: int) -> int | None:
     return ids[n % len(ids)] if ids else None
 
 
+def _sentry_change(world: World, pk: int, name: str, b) -> None:
+    if name == "sentry_status":
+        world.sentry_set(pk, status=b)
+    elif name == "sentry_events":
+        count = SentryIssue.objects.get(pk=pk).event_count
+        world.sentry_set(pk, event_count=count + b)
+    elif name == "sentry_level":
+        world.sentry_set(pk, level=b)
+    else:
+        world.sentry_set(pk, is_deleted=b)
+
+
+def _change(world: World, ids: dict[str, list[int]], name: str, a, b) -> None:
+    """A change of an existing item (none when there is no item of that source yet)."""
+    source = name.split("_")[0]
+    pk = _pick(ids[source], a)
+    if pk is None:
+        return
+    if source == "sentry":
+        _sentry_change(world, pk, name, b)
+    elif name == "ticket_move":
+        world.ticket_set(pk, b)
+    elif source == "ticket":
+        Ticket.objects.filter(pk=pk).update(is_deleted=b)
+        world.observe(Source.TICKET, [pk])
+    elif name == "customer_status":
+        world.customer_set(pk, b)
+    else:
+        CustomerIssue.objects.filter(pk=pk).delete()
+        ids[source].remove(pk)
+        world.observe(Source.CUSTOMER, [pk])
+
+
 def run(world: World, ops) -> None:
-    sentry, tickets, customers = [], [], []
+    ids: dict[str, list[int]] = {"sentry": [], "ticket": [], "customer": []}
     for (name, a, b), hours in ops:
         world.tick(hours)
         if name == "sentry_new":
-            sentry.append(world.sentry_issue(a, b).pk)
+            ids["sentry"].append(world.sentry_issue(a, b).pk)
         elif name == "ticket_new":
-            tickets.append(world.ticket(a, b).pk)
+            ids["ticket"].append(world.ticket(a, b).pk)
         elif name == "customer_new":
-            customers.append(world.customer_issue(b).pk)
+            ids["customer"].append(world.customer_issue(b).pk)
         elif name == "map_sentry":
             world.map_sentry_project(a, b)
         elif name == "map_tracker":
             world.map_tracker_project(a, b)
-        elif name.startswith("sentry") and (pk := _pick(sentry, a)):
-            if name == "sentry_status":
-                world.sentry_set(pk, status=b)
-            elif name == "sentry_events":
-                count = SentryIssue.objects.get(pk=pk).event_count
-                world.sentry_set(pk, event_count=count + b)
-            elif name == "sentry_level":
-                world.sentry_set(pk, level=b)
-            else:
-                world.sentry_set(pk, is_deleted=b)
-        elif name.startswith("ticket") and (pk := _pick(tickets, a)):
-            if name == "ticket_move":
-                world.ticket_set(pk, b)
-            else:
-                Ticket.objects.filter(pk=pk).update(is_deleted=b)
-                world.observe(Source.TICKET, [pk])
-        elif name.startswith("customer") and (pk := _pick(customers, a)):
-            if name == "customer_status":
-                world.customer_set(pk, b)
-            else:
-                CustomerIssue.objects.filter(pk=pk).delete()
-                customers.remove(pk)
-                world.observe(Source.CUSTOMER, [pk])
+        elif name == "link":
+            if ids["ticket"] and ids["sentry"]:
+                world.link(_pick(ids["ticket"], a[0]), _pick(ids["sentry"], a[1]), b)
+        elif name == "link_delete":
+            if pk := _pick(links(world), a):
+                TicketLink.objects.filter(pk=pk).delete()
+        else:
+            _change(world, ids, name, a, b)
+
+
+def links(world: World) -> list[int]:
+    return list(
+        TicketLink.objects.filter(tracker_project__in=world.tracker_projects)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def open_from_rollups(organization) -> Counter:
@@ -145,9 +182,11 @@ def test_incremental_rollups_equal_rebuilt_ones(ops):
         world = World()
         run(world, ops)
         incremental = rollup_snapshot(world.organization)
+        spans = span_snapshot(world.organization)
         assert open_from_rollups(world.organization) == open_from_sources()
         assert open_counts_kept(world.organization) == open_counts_of_sources()
         insights_rebuild()
         assert rollup_snapshot(world.organization) == incremental
+        assert span_snapshot(world.organization) == spans
         assert open_counts_kept(world.organization) == open_counts_of_sources()
         transaction.set_rollback(True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from switchyard.insights import services
-from switchyard.insights.models import DailyRollup, Source
+from switchyard.insights.models import DailyRollup, LinkSpan, Source
 from switchyard.monitoring.models import SentryIssue
 from switchyard.monitoring.tests.factories import (
     SentryConnectionFactory,
@@ -20,7 +21,7 @@ from switchyard.monitoring.tests.factories import (
 )
 from switchyard.products.tests.factories import ProductFactory
 from switchyard.support.models import CustomerIssue
-from switchyard.trackers.models import PriorityMapping, Ticket, TrackerProject
+from switchyard.trackers.models import PriorityMapping, Ticket, TicketLink, TrackerProject
 
 LEVELS = ["fatal", "error", "warning"]
 PRIORITIES = ["urgent", "high", "low"]
@@ -100,6 +101,19 @@ class World:
         )
         self.observe(Source.TICKET, [ticket_id])
 
+    def link(self, ticket_id: int, issue_id: int, via: str) -> None:
+        """The ticket made from the Sentry issue (at most one live link per issue and project)."""
+        ticket = Ticket.objects.get(pk=ticket_id)
+        link, _ = TicketLink.objects.get_or_create(
+            source_type=ContentType.objects.get_for_model(SentryIssue),
+            source_id=issue_id,
+            tracker_project=ticket.tracker_project,
+            is_active=True,
+            defaults={"ticket": ticket, "created_via": via},
+        )
+        TicketLink.objects.filter(pk=link.pk).update(created_at=self.now)
+        services.link_observe(link_id=link.pk)
+
     # -- customer issues -----------------------------------------------------------------------
 
     def customer_issue(self, priority: str) -> CustomerIssue:
@@ -153,4 +167,14 @@ def rollup_snapshot(organization) -> dict:
         tuple(row[f] for f in fields): tuple(row[c] for c in counters)
         for row in DailyRollup.objects.filter(organization=organization).values(*fields, *counters)
         if any(row[c] for c in counters)
+    }
+
+
+def span_snapshot(organization) -> dict:
+    """Every resolution span of an organization, by link."""
+    return {
+        row[0]: row[1:]
+        for row in LinkSpan.objects.filter(organization=organization).values_list(
+            "link_id", "product_key", "day", "to_ticket", "to_ticket_closed", "to_issue_resolved"
+        )
     }
