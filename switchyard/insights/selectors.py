@@ -1,6 +1,7 @@
 """Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
 
-Series read the daily rollups and the stored open counts; workload and resolution times read
+Series read the daily totals (per product, or the organization's as a whole) and the stored open
+counts; workload and resolution times read
 insights' per-item records and the links between tickets and Sentry issues. Every read takes the
 organization explicitly.
 """
@@ -17,7 +18,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
 from switchyard.automation.models import AutomationRule, RuleMatch
-from switchyard.insights.models import DailyRollup, HealthSnapshot, OpenCount, Source, TrackedItem
+from switchyard.insights.models import DailyTotal, HealthSnapshot, OpenCount, Source, TrackedItem
 from switchyard.monitoring.models import SentryIssue
 from switchyard.products.models import Product
 from switchyard.trackers.models import TicketLink
@@ -61,10 +62,11 @@ class Window:
 
 def series(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
     """Per period and source: new, resolved, reopened, events, tickets made from Sentry issues,
-    mean time to resolve and the open backlog at the period's end. Every period is present."""
-    rollups = DailyRollup.objects.filter(organization=organization)
-    if product_keys is not None:
-        rollups = rollups.filter(product_key__in=product_keys)
+    mean time to resolve and the open backlog at the period's end. Every period is present.
+
+    Read from the daily totals: the organization's own row per source and day, or these
+    products' rows (every level and priority together)."""
+    rollups = _totals(organization, product_keys)
     opening = _open_before(organization, rollups, window.start, product_keys)
     sums: dict[tuple, dict] = defaultdict(
         lambda: dict.fromkeys(SERIES_COUNTERS + ["open_change"], 0)
@@ -97,6 +99,13 @@ def series(*, organization, window: Window, product_keys: list[int] | None = Non
                 }
             )
     return rows
+
+
+def _totals(organization, product_keys: list[int] | None):
+    totals = DailyTotal.objects.filter(organization=organization)
+    if product_keys is None:
+        return totals.filter(whole=True)
+    return totals.filter(whole=False, product_key__in=product_keys)
 
 
 def _open_now(organization, product_keys: list[int] | None):
@@ -142,8 +151,8 @@ def open_by_bucket(*, organization, product_keys: list[int] | None = None) -> li
 
 def movers(*, organization, products: list[Product], today: date, limit: int = 5) -> list[dict]:
     """Products whose open backlog changed most over the last 7 days (by their own items)."""
-    week = DailyRollup.objects.filter(
-        organization=organization, day__gt=today - timedelta(days=7), day__lte=today
+    week = DailyTotal.objects.filter(
+        organization=organization, whole=False, day__gt=today - timedelta(days=7), day__lte=today
     )
     change = dict(week.values_list("product_key").annotate(n=Sum("open_change")).order_by())
     names = {p.pk: p.full_path for p in products}
