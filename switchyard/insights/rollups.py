@@ -63,11 +63,9 @@ class Change:
 
     def __init__(self) -> None:
         self.totals: dict[tuple, Counter] = defaultdict(Counter)
-        self.withdrawing = False
 
     def add(self, transitions: Iterable[Transition], sign: int) -> None:
         """Count (sign 1) or withdraw (sign -1) transitions as their keys are now."""
-        self.withdrawing |= sign < 0
         for t in transitions:
             counts = self.totals[_key(t)]
             counts[COLUMN[t.kind]] += sign * t.amount
@@ -84,8 +82,10 @@ class Change:
             rows = [row for row in rows if any(row[len(key) :])]
             if rows:
                 add_to_counters(model, key, COUNTERS, rows)
-            if self.withdrawing and rows:
-                _drop_empty(model, key, [row[: len(key)] for row in rows])
+            # Only a row something was taken from can have come back to zero.
+            emptied = [row[: len(key)] for row in rows if min(row[len(key) :]) < 0]
+            if emptied:
+                _drop_empty(model, key, emptied)
 
 
 def apply(transitions: Iterable[Transition], sign: int) -> None:
