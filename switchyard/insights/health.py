@@ -25,7 +25,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from switchyard.insights.models import DailyRollup, OpenCount, Source, TrackedItem
+from switchyard.insights.models import DailyTotal, OpenCount, Source, TrackedItem
 from switchyard.products.models import Product
 
 LEVEL_WEIGHT = {"fatal": 10, "error": 5, "warning": 2}
@@ -74,22 +74,12 @@ def _own_parts(organization, product_keys: list[int]) -> dict[int, Parts]:
     ).values_list("product_key", "bucket", "open"):
         setattr(parts[key], f"{priority}_customer", n)
         parts[key].active = True
-    open_items = TrackedItem.objects.filter(
-        organization=organization, product_key__in=product_keys, is_open=True
-    )
-    overdue = Q()
-    for priority, days in OVERDUE_DAYS.items():
-        overdue |= Q(bucket=priority, opened_at__lt=now - timedelta(days=days))
-    for key, n in (
-        open_items.filter(overdue, source=Source.TICKET)
-        .values_list("product_key")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+    for key, n in _overdue_tickets(organization, product_keys, now).items():
         parts[key].overdue_tickets = n
         parts[key].active = True
-    week = DailyRollup.objects.filter(
+    week = DailyTotal.objects.filter(
         organization=organization,
+        whole=False,
         product_key__in=product_keys,
         day__gt=(now - timedelta(days=7)).date(),
     )
@@ -106,6 +96,25 @@ def _own_parts(organization, product_keys: list[int]) -> dict[int, Parts]:
         parts[key].regressions_7d = regressions
         parts[key].net_new_7d = new - resolved
     return parts
+
+
+def _overdue_tickets(organization, product_keys: list[int], now) -> dict[int, int]:
+    """Open tickets older than their priority allows, per product: one range of the partial index
+    ``tracked_item_open_tickets`` per priority, read index-only (no item row is visited)."""
+    open_tickets = TrackedItem.objects.filter(
+        organization=organization, source=Source.TICKET, is_open=True, product_key__in=product_keys
+    )
+    ranges = [
+        open_tickets.filter(bucket=priority, opened_at__lt=now - timedelta(days=days))
+        .values_list("product_key")
+        .annotate(n=Count("*"))
+        .order_by()
+        for priority, days in OVERDUE_DAYS.items()
+    ]
+    counts: dict[int, int] = defaultdict(int)
+    for key, n in ranges[0].union(*ranges[1:], all=True):
+        counts[key] += n
+    return counts
 
 
 def health_scores(*, organization, products: list[Product]) -> dict[int, dict]:

@@ -67,6 +67,13 @@ class TrackedItem(models.Model):
                 condition=models.Q(is_open=False, source__in=["ticket", "customer"]),
                 name="tracked_item_workload_closed",
             ),
+            # The health score's overdue tickets: one index-only range per priority (open before
+            # the moment it allows), counted per product.
+            models.Index(
+                fields=["organization", "bucket", "opened_at", "product_key"],
+                condition=models.Q(is_open=True, source="ticket"),
+                name="tracked_item_open_tickets",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,6 +131,43 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.product_key} {self.bucket} {self.day}"
+
+
+class DailyTotal(models.Model):
+    """The daily rollups' figures with every level/priority together: one row per product (as
+    ``product_key`` in ``DailyRollup``) and source a day, and one per source a day for the
+    organization as a whole (``whole``, ``product_key`` 0). Kept by the same increments as the
+    daily rows, so the series of the organization or of a product tree read one row per source
+    (and product) and day rather than every product's every level and priority."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    whole = models.BooleanField(default=False, help_text="The organization's total (product 0).")
+    product_key = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    day = models.DateField()
+    new = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    open_change = models.IntegerField(default=0)
+    events = models.BigIntegerField(default=0)
+    tickets_manual = models.IntegerField(default=0)
+    tickets_bulk = models.IntegerField(default=0)
+    tickets_rule = models.IntegerField(default=0)
+    resolve_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "whole", "product_key", "source", "day"],
+                name="daily_total_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "whole", "day"], name="daily_total_org_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {'all' if self.whole else self.product_key} {self.day}"
 
 
 class OpenCount(models.Model):

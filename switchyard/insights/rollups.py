@@ -1,4 +1,9 @@
-"""Daily rollups as the sum of transitions: incremented one key at a time, or recomputed."""
+"""Daily rollups as the sum of transitions: incremented one key at a time, or recomputed.
+
+Each transition counts in its daily row (organization, product, source, level/priority, day) and in
+two daily totals (``DailyTotal``): its product's, every level/priority together, and the
+organization's as a whole. The three are added in the same statements' transaction, withdrawn by
+the same calls and recomputed together."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from datetime import date
 from django.db.models import Count, Q, Sum
 
 from switchyard.core.bulk import add_to_counters
-from switchyard.insights.models import DailyRollup, Kind, Transition
+from switchyard.insights.models import DailyRollup, DailyTotal, Kind, Transition
 
 COUNTERS = [
     "new",
@@ -24,6 +29,7 @@ COUNTERS = [
 ]
 ROWS_PER_STATEMENT = 500  # 7,000 parameters: under SQLite's limit
 KEY = ["organization_id", "product_key", "source", "bucket", "day"]
+TOTAL_KEY = ["organization_id", "whole", "product_key", "source", "day"]
 COLUMN = {
     Kind.NEW: "new",
     Kind.RESOLVED: "resolved",
@@ -40,43 +46,67 @@ def _key(t: Transition) -> tuple:
     return (t.organization_id, t.product_key, t.source, t.bucket, t.day)
 
 
+def _totals(totals: dict[tuple, Counter]) -> dict[tuple, Counter]:
+    """The daily rows' changes summed per product and per organization (``TOTAL_KEY``)."""
+    summed: dict[tuple, Counter] = defaultdict(Counter)
+    for (organization_id, product_key, source, _bucket, day), counts in totals.items():
+        summed[(organization_id, False, product_key, source, day)].update(counts)
+        summed[(organization_id, True, 0, source, day)].update(counts)
+    return summed
+
+
+class Change:
+    """Transitions added and withdrawn over one observation, summed per key and written at once:
+    every row it touches is locked in one sorted order (the daily rows, then the totals), so two
+    observations cannot deadlock, and what a move withdraws from the organization's total and adds
+    back nets out before anything is written."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple, Counter] = defaultdict(Counter)
+
+    def add(self, transitions: Iterable[Transition], sign: int) -> None:
+        """Count (sign 1) or withdraw (sign -1) transitions as their keys are now."""
+        for t in transitions:
+            counts = self.totals[_key(t)]
+            counts[COLUMN[t.kind]] += sign * t.amount
+            counts["open_change"] += sign * OPEN_CHANGE.get(t.kind, 0)
+            counts["resolve_seconds"] += sign * (t.seconds or 0)
+
+    def write(self) -> None:
+        summed = _totals(self.totals)
+        for model, key, changes in [
+            (DailyRollup, KEY, self.totals),
+            (DailyTotal, TOTAL_KEY, summed),
+        ]:
+            rows = [(*k, *(changes[k][c] for c in COUNTERS)) for k in sorted(changes)]
+            rows = [row for row in rows if any(row[len(key) :])]
+            if rows:
+                add_to_counters(model, key, COUNTERS, rows)
+            # Only a row something was taken from can have come back to zero.
+            emptied = [row[: len(key)] for row in rows if min(row[len(key) :]) < 0]
+            if emptied:
+                _drop_empty(model, key, emptied)
+
+
 def apply(transitions: Iterable[Transition], sign: int) -> None:
-    """Add (sign 1) or withdraw (sign -1) transitions from their rollup rows, one upsert."""
-    totals: dict[tuple, Counter] = defaultdict(Counter)
-    for t in transitions:
-        counts = totals[_key(t)]
-        counts[COLUMN[t.kind]] += sign * t.amount
-        counts["open_change"] += sign * OPEN_CHANGE.get(t.kind, 0)
-        counts["resolve_seconds"] += sign * (t.seconds or 0)
-    if not totals:
-        return
-    # Sorted keys: two workers touching the same rows lock them in the same order.
-    rows = [(*key, *(totals[key][c] for c in COUNTERS)) for key in sorted(totals)]
-    add_to_counters(DailyRollup, KEY, COUNTERS, rows)
-    if sign < 0:
-        _drop_empty(totals)
+    """Add (sign 1) or withdraw (sign -1) transitions from their rollup rows and daily totals."""
+    change = Change()
+    change.add(transitions, sign)
+    change.write()
 
 
-def _drop_empty(keys) -> None:
+def _drop_empty(model, key: list[str], keys: list[tuple]) -> None:
     """Rows whose every counter came back to zero go, as a recomputation would not make them."""
-    keys = sorted(keys)
     for start in range(0, len(keys), ROWS_PER_STATEMENT):
         match = Q()
-        for organization_id, product_key, source, bucket, day in keys[
-            start : start + ROWS_PER_STATEMENT
-        ]:
-            match |= Q(
-                organization_id=organization_id,
-                product_key=product_key,
-                source=source,
-                bucket=bucket,
-                day=day,
-            )
-        DailyRollup.objects.filter(match, **{c: 0 for c in COUNTERS}).delete()
+        for values in keys[start : start + ROWS_PER_STATEMENT]:
+            match |= Q(**dict(zip(key, values, strict=True)))
+        model.objects.filter(match, **{c: 0 for c in COUNTERS}).delete()
 
 
 def recompute(*, since: date | None = None) -> int:
-    """Rollups from ``since`` on (all when None) recomputed from the transitions."""
+    """Rollups and daily totals from ``since`` on (all when None) recomputed from the
+    transitions; returns the rollup rows written."""
     old = DailyRollup.objects.all()
     transitions = Transition.objects.all()
     if since is not None:
@@ -94,4 +124,25 @@ def recompute(*, since: date | None = None) -> int:
         for row in transitions.values(*KEY).annotate(**sums).order_by().iterator(chunk_size=2000)
     ]
     DailyRollup.objects.bulk_create(rows, batch_size=2000)
+    _recompute_totals(since)
     return len(rows)
+
+
+def _recompute_totals(since: date | None) -> None:
+    """Daily totals from ``since`` on summed from the (just recomputed) daily rows."""
+    old, daily = DailyTotal.objects.all(), DailyRollup.objects.all()
+    if since is not None:
+        old, daily = old.filter(day__gte=since), daily.filter(day__gte=since)
+    old.delete()
+    sums = {c: Sum(c) for c in COUNTERS}
+    per_product = daily.values("organization_id", "product_key", "source", "day")
+    whole = daily.values("organization_id", "source", "day")
+    rows = [
+        DailyTotal(whole=False, **row)
+        for row in per_product.annotate(**sums).order_by().iterator(chunk_size=2000)
+    ]
+    rows += [
+        DailyTotal(whole=True, product_key=0, **row)
+        for row in whole.annotate(**sums).order_by().iterator(chunk_size=2000)
+    ]
+    DailyTotal.objects.bulk_create(rows, batch_size=2000)

@@ -1,7 +1,8 @@
 """Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
 
-Series read the daily rollups and the stored open counts; workload reads insights' per-item
-records, resolution times the stored spans of tickets made from Sentry issues. Every read takes the
+Series read the daily totals (per product, or the organization's as a whole) and the stored open
+counts; workload reads insights' per-item records, resolution times the stored spans of tickets
+made from Sentry issues. Every read takes the
 organization explicitly.
 """
 
@@ -17,7 +18,7 @@ from django.db.models.functions import TruncDate
 
 from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.insights.models import (
-    DailyRollup,
+    DailyTotal,
     HealthSnapshot,
     LinkSpan,
     OpenCount,
@@ -65,10 +66,11 @@ class Window:
 
 def series(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
     """Per period and source: new, resolved, reopened, events, tickets made from Sentry issues,
-    mean time to resolve and the open backlog at the period's end. Every period is present."""
-    rollups = DailyRollup.objects.filter(organization=organization)
-    if product_keys is not None:
-        rollups = rollups.filter(product_key__in=product_keys)
+    mean time to resolve and the open backlog at the period's end. Every period is present.
+
+    Read from the daily totals: the organization's own row per source and day, or these
+    products' rows (every level and priority together)."""
+    rollups = _totals(organization, product_keys)
     opening = _open_before(organization, rollups, window.start, product_keys)
     sums: dict[tuple, dict] = defaultdict(
         lambda: dict.fromkeys(SERIES_COUNTERS + ["open_change"], 0)
@@ -101,6 +103,13 @@ def series(*, organization, window: Window, product_keys: list[int] | None = Non
                 }
             )
     return rows
+
+
+def _totals(organization, product_keys: list[int] | None):
+    totals = DailyTotal.objects.filter(organization=organization)
+    if product_keys is None:
+        return totals.filter(whole=True)
+    return totals.filter(whole=False, product_key__in=product_keys)
 
 
 def _open_now(organization, product_keys: list[int] | None):
@@ -146,8 +155,8 @@ def open_by_bucket(*, organization, product_keys: list[int] | None = None) -> li
 
 def movers(*, organization, products: list[Product], today: date, limit: int = 5) -> list[dict]:
     """Products whose open backlog changed most over the last 7 days (by their own items)."""
-    week = DailyRollup.objects.filter(
-        organization=organization, day__gt=today - timedelta(days=7), day__lte=today
+    week = DailyTotal.objects.filter(
+        organization=organization, whole=False, day__gt=today - timedelta(days=7), day__lte=today
     )
     change = dict(week.values_list("product_key").annotate(n=Sum("open_change")).order_by())
     names = {p.pk: p.full_path for p in products}

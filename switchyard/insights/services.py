@@ -162,13 +162,14 @@ def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: dict[int, Trac
     return added
 
 
-def _refile(moving: dict[int, TrackedItem]) -> list[Transition]:
-    """Moved items' history withdrawn from the rows it was counted in and re-filed under their
-    new product and bucket (one update per destination); returns it, to be added there."""
+def _refile(moving: dict[int, TrackedItem], change: rollups.Change) -> list[Transition]:
+    """Moved items' history withdrawn (into ``change``) from the rows it was counted in and
+    re-filed under their new product and bucket (one update per destination); returns it, to be
+    added there."""
     if not moving:
         return []
     history = list(Transition.objects.filter(item_id__in=moving))
-    rollups.apply(history, -1)
+    change.add(history, -1)
     destinations: dict[tuple, list[int]] = defaultdict(list)
     for item in moving.values():
         destinations[(item.product_key, item.bucket)].append(item.pk)
@@ -218,13 +219,15 @@ def items_observe(
                 if (after[0], after[4]) != (before[0], before[4]):  # product, closed_at
                     spanned.append(item_id)
         TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
-        moved = _refile(moving)
+        change = rollups.Change()
+        moved = _refile(moving, change)
         unseen = {item_id: fact for item_id, fact in found.items() if item_id not in items}
         added += _first_sight(source, unseen, now)
         insert_rows(Transition, Row._fields, added)
-        rollups.apply(withdrawn, -1)
+        change.add(withdrawn, -1)
         TrackedItem.objects.filter(pk__in=[item.pk for item in gone]).delete()
-        rollups.apply(added + moved, 1)
+        change.add(added + moved, 1)
+        change.write()
         counts.add(item for item in items.values() if item.item_id in found)
         counts.add_new(source, unseen.values())
         counts.apply()

@@ -1,5 +1,6 @@
 """Any sequence of creates, resolves, reopens, moves and deletions: the rollups kept up as each
-change happens equal those a rebuild recomputes, and their open counts equal the live rows', as do
+change happens equal those a rebuild recomputes, as do the daily totals (per product and for the
+organization, each the sum of its daily rows), and their open counts equal the live rows', as do
 the stored open counts (per product and project, with the events and users of the open items)
 before and after a rebuild; so do the resolution spans of tickets made from Sentry issues."""
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchyard.insights.facts import facts
-from switchyard.insights.models import DailyRollup, OpenCount, Source
+from switchyard.insights.models import DailyRollup, DailyTotal, OpenCount, Source
 from switchyard.insights.services import insights_rebuild
 from switchyard.insights.tests.world import (
     LEVELS,
@@ -121,6 +122,45 @@ def links(world: World) -> list[int]:
     )
 
 
+COUNTERS = [
+    "new",
+    "resolved",
+    "reopened",
+    "open_change",
+    "events",
+    "tickets_manual",
+    "tickets_bulk",
+    "tickets_rule",
+    "resolve_seconds",
+]
+
+
+def totals_kept(organization) -> dict:
+    """Every stored daily total, by (whole, product, source, day)."""
+    return {
+        (row["whole"], row["product_key"], row["source"], row["day"]): tuple(
+            row[c] for c in COUNTERS
+        )
+        for row in DailyTotal.objects.filter(organization=organization).values(
+            "whole", "product_key", "source", "day", *COUNTERS
+        )
+    }
+
+
+def totals_of_daily_rows(organization) -> dict:
+    """The daily rows summed per product and for the whole organization, by source and day."""
+    totals = defaultdict(lambda: [0] * len(COUNTERS))
+    for row in DailyRollup.objects.filter(organization=organization).values(
+        "product_key", "source", "day", *COUNTERS
+    ):
+        for key in [
+            (False, row["product_key"], row["source"], row["day"]),
+            (True, 0, row["source"], row["day"]),
+        ]:
+            totals[key] = [a + row[c] for a, c in zip(totals[key], COUNTERS, strict=True)]
+    return {key: tuple(values) for key, values in totals.items() if any(values)}
+
+
 def open_from_rollups(organization) -> Counter:
     totals = Counter()
     for product, source, bucket, change in DailyRollup.objects.filter(
@@ -183,10 +223,13 @@ def test_incremental_rollups_equal_rebuilt_ones(ops):
         run(world, ops)
         incremental = rollup_snapshot(world.organization)
         spans = span_snapshot(world.organization)
+        kept_totals = totals_kept(world.organization)
+        assert kept_totals == totals_of_daily_rows(world.organization)
         assert open_from_rollups(world.organization) == open_from_sources()
         assert open_counts_kept(world.organization) == open_counts_of_sources()
         insights_rebuild()
         assert rollup_snapshot(world.organization) == incremental
         assert span_snapshot(world.organization) == spans
+        assert totals_kept(world.organization) == kept_totals
         assert open_counts_kept(world.organization) == open_counts_of_sources()
         transaction.set_rollback(True)
