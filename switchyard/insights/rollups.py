@@ -61,8 +61,9 @@ class Change:
     observations cannot deadlock, and what a move withdraws from the organization's total and adds
     back nets out before anything is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, with_totals: bool = True) -> None:
         self.totals: dict[tuple, Counter] = defaultdict(Counter)
+        self.with_totals = with_totals
 
     def add(self, transitions: Iterable[Transition], sign: int) -> None:
         """Count (sign 1) or withdraw (sign -1) transitions as their keys are now."""
@@ -73,11 +74,10 @@ class Change:
             counts["resolve_seconds"] += sign * (t.seconds or 0)
 
     def write(self) -> None:
-        summed = _totals(self.totals)
-        for model, key, changes in [
-            (DailyRollup, KEY, self.totals),
-            (DailyTotal, TOTAL_KEY, summed),
-        ]:
+        written = [(DailyRollup, KEY, self.totals)]
+        if self.with_totals:
+            written.append((DailyTotal, TOTAL_KEY, _totals(self.totals)))
+        for model, key, changes in written:
             rows = [(*k, *(changes[k][c] for c in COUNTERS)) for k in sorted(changes)]
             rows = [row for row in rows if any(row[len(key) :])]
             if rows:
@@ -105,8 +105,8 @@ def _drop_empty(model, key: list[str], keys: list[tuple]) -> None:
 
 
 def recompute(*, since: date | None = None) -> int:
-    """Rollups and daily totals from ``since`` on (all when None) recomputed from the
-    transitions; returns the rollup rows written."""
+    """Rollups from ``since`` on (all when None) recomputed from the transitions, then every
+    day's totals from the rollups; returns the rollup rows written."""
     old = DailyRollup.objects.all()
     transitions = Transition.objects.all()
     if since is not None:
@@ -124,16 +124,16 @@ def recompute(*, since: date | None = None) -> int:
         for row in transitions.values(*KEY).annotate(**sums).order_by().iterator(chunk_size=2000)
     ]
     DailyRollup.objects.bulk_create(rows, batch_size=2000)
-    _recompute_totals(since)
+    # Every day's: a rebuild's observations count only the daily rows, whatever day their
+    # transitions fall on (``Change(with_totals=False)``).
+    _recompute_totals()
     return len(rows)
 
 
-def _recompute_totals(since: date | None) -> None:
-    """Daily totals from ``since`` on summed from the (just recomputed) daily rows."""
-    old, daily = DailyTotal.objects.all(), DailyRollup.objects.all()
-    if since is not None:
-        old, daily = old.filter(day__gte=since), daily.filter(day__gte=since)
-    old.delete()
+def _recompute_totals() -> None:
+    """Daily totals summed from the (just recomputed) daily rows."""
+    daily = DailyRollup.objects.all()
+    DailyTotal.objects.all().delete()
     sums = {c: Sum(c) for c in COUNTERS}
     per_product = daily.values("organization_id", "product_key", "source", "day")
     whole = daily.values("organization_id", "source", "day")

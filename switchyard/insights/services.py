@@ -183,12 +183,12 @@ def _refile(moving: dict[int, TrackedItem], change: rollups.Change) -> list[Tran
 
 
 def items_observe(
-    *, source: str, ids: Iterable[int], now: datetime | None = None, keep_spans: bool = True
+    *, source: str, ids: Iterable[int], now: datetime | None = None, rebuilding: bool = False
 ) -> int:
     """Count what changed in these items since they were last observed; returns transitions.
 
-    ``keep_spans=False`` leaves the resolution spans to the caller (a rebuild recomputes them
-    all once at the end)."""
+    ``rebuilding`` leaves the resolution spans and the daily totals to the rebuild, which
+    recomputes them all once at the end."""
     ids = sorted(set(ids))
     if not ids:
         return 0
@@ -219,7 +219,7 @@ def items_observe(
                 if (after[0], after[4]) != (before[0], before[4]):  # product, closed_at
                     spanned.append(item_id)
         TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
-        change = rollups.Change()
+        change = rollups.Change(with_totals=not rebuilding)
         moved = _refile(moving, change)
         unseen = {item_id: fact for item_id, fact in found.items() if item_id not in items}
         added += _first_sight(source, unseen, now)
@@ -231,7 +231,7 @@ def items_observe(
         counts.add(item for item in items.values() if item.item_id in found)
         counts.add_new(source, unseen.values())
         counts.apply()
-        if keep_spans:
+        if not rebuilding:
             spans.refresh(source=source, item_ids=spanned + list(unseen))
     return len(added) + len(withdrawn)
 
@@ -296,9 +296,9 @@ def insights_rebuild(*, since: date | None = None) -> dict:
         tracked = set(TrackedItem.objects.filter(source=source).values_list("item_id", flat=True))
         for chunk in _chunks(all_ids(source).iterator(chunk_size=CHUNK)):
             tracked.difference_update(chunk)
-            observed += items_observe(source=source, ids=chunk, keep_spans=False)
+            observed += items_observe(source=source, ids=chunk, rebuilding=True)
         for chunk in _chunks(iter(sorted(tracked))):
-            observed += items_observe(source=source, ids=chunk, keep_spans=False)
+            observed += items_observe(source=source, ids=chunk, rebuilding=True)
     with transaction.atomic():
         rows = rollups.recompute(since=since)
         open_counts.recompute()
