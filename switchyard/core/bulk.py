@@ -65,7 +65,7 @@ def _unnest(
             f"SELECT * FROM unnest({arrays}) {suffix}",
             [list(values) for values in zip(*rows, strict=True)],
         )
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -139,7 +139,9 @@ def add_to_counters(
     model: type[models.Model], key: Sequence[str], counters: Sequence[str], rows: Sequence[tuple]
 ) -> None:
     """Add each row's counter values (``key`` columns, then ``counters``) to the row of its key,
-    inserting the rows no key has yet: ``INSERT ... ON CONFLICT DO UPDATE``, 500 rows a statement.
+    inserting the rows no key has yet: ``INSERT ... ON CONFLICT DO UPDATE``, one statement of an
+    array per column on PostgreSQL (a statement of thousands of placeholders costs psycopg more
+    to parse than the database to run), 500 rows a statement elsewhere.
 
     Give the rows sorted by key: two transactions adding to the same rows then lock them in the
     same order and cannot deadlock."""
@@ -147,12 +149,16 @@ def add_to_counters(
     table = quote(model._meta.db_table)
     columns = ", ".join(map(quote, [*key, *counters]))
     updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
+    conflict = f"ON CONFLICT ({', '.join(map(quote, key))}) DO UPDATE SET {updates}"
+    if connection.vendor == "postgresql":
+        # Arrays keep the rows' order, so the rows are still locked in key order.
+        _unnest(model, [*key, *counters], rows, conflict)
+        return
     row = "(" + ", ".join(["%s"] * (len(key) + len(counters))) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), COUNTER_ROWS_PER_STATEMENT):
             chunk = rows[start : start + COUNTER_ROWS_PER_STATEMENT]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(map(quote, key))}) DO UPDATE SET {updates}",
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} {conflict}",
                 [value for values in chunk for value in values],
             )
