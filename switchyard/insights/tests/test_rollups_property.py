@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from switchyard.insights.facts import facts
 from switchyard.insights.models import DailyRollup, DailyTotal, OpenCount, Source
+from switchyard.insights.rollups import COUNTERS
 from switchyard.insights.services import insights_rebuild
 from switchyard.insights.tests.world import (
     LEVELS,
@@ -120,19 +121,6 @@ def links(world: World) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-COUNTERS = [
-    "new",
-    "resolved",
-    "reopened",
-    "open_change",
-    "events",
-    "tickets_manual",
-    "tickets_bulk",
-    "tickets_rule",
-    "resolve_seconds",
-]
 
 
 def totals_kept(organization) -> dict:

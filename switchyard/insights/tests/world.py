@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from switchyard.insights import services
 from switchyard.insights.models import DailyRollup, LinkSpan, Source
+from switchyard.insights.rollups import COUNTERS
 from switchyard.monitoring.models import SentryIssue
 from switchyard.monitoring.tests.factories import (
     SentryConnectionFactory,
@@ -152,21 +153,10 @@ class World:
 def rollup_snapshot(organization) -> dict:
     """Every non-empty rollup row of an organization, by key."""
     fields = ["product_key", "source", "bucket", "day"]
-    counters = [
-        "new",
-        "resolved",
-        "reopened",
-        "open_change",
-        "events",
-        "tickets_manual",
-        "tickets_bulk",
-        "tickets_rule",
-        "resolve_seconds",
-    ]
     return {
-        tuple(row[f] for f in fields): tuple(row[c] for c in counters)
-        for row in DailyRollup.objects.filter(organization=organization).values(*fields, *counters)
-        if any(row[c] for c in counters)
+        tuple(row[f] for f in fields): tuple(row[c] for c in COUNTERS)
+        for row in DailyRollup.objects.filter(organization=organization).values(*fields, *COUNTERS)
+        if any(row[c] for c in COUNTERS)
     }
 
 
