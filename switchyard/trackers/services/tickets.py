@@ -103,14 +103,7 @@ def ticket_create_for_source(
     queue_for_link(
         link,
         CREATE_TICKET,
-        {
-            "summary": draft.summary,
-            "description": draft.description,
-            "priority": draft.priority,
-            "labels": [*tracker_project.default_labels, *draft.labels],
-            "assignee_email": draft.assignee_email,
-            "issue_type": issue_type,
-        },
+        _create_payload(TicketOrder(source, tracker_project, draft, issue_type)),
     )
     return link
 
