@@ -9,6 +9,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from switchyard.core import lookups  # noqa: F401  (registers ``__any``)
+
         make_sqlite_directories()
 
 

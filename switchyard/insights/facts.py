@@ -48,7 +48,7 @@ def all_ids(source: str):
 
 
 def _sentry(ids: list[int]) -> dict[int, Fact]:
-    rows = SentryIssue.objects.filter(pk__in=ids, is_deleted=False).values_list(
+    rows = SentryIssue.objects.filter(pk__any=ids, is_deleted=False).values_list(
         "pk",
         "connection__organization_id",
         "project_id",
@@ -79,7 +79,7 @@ def _sentry(ids: list[int]) -> dict[int, Fact]:
 
 def _tickets(ids: list[int]) -> dict[int, Fact]:
     rows = list(
-        Ticket.objects.filter(pk__in=ids, is_deleted=False).values_list(
+        Ticket.objects.filter(pk__any=ids, is_deleted=False).values_list(
             "pk",
             "connection__organization_id",
             "tracker_project_id",
@@ -113,7 +113,7 @@ def _tickets(ids: list[int]) -> dict[int, Fact]:
 
 
 def _customer(ids: list[int]) -> dict[int, Fact]:
-    rows = CustomerIssue.objects.filter(pk__in=ids).values_list(
+    rows = CustomerIssue.objects.filter(pk__any=ids).values_list(
         "pk",
         "organization_id",
         "priority",
@@ -125,7 +125,7 @@ def _customer(ids: list[int]) -> dict[int, Fact]:
     products = dict(
         TicketLink.objects.filter(
             source_type=ContentType.objects.get_for_model(CustomerIssue),
-            source_id__in=ids,
+            source_id__any=ids,
             is_active=True,
             tracker_project__product__isnull=False,
         )

@@ -168,13 +168,13 @@ def _refile(moving: dict[int, TrackedItem], change: rollups.Change) -> list[Tran
     added there."""
     if not moving:
         return []
-    history = list(Transition.objects.filter(item_id__in=moving))
+    history = list(Transition.objects.filter(item_id__any=list(moving)))
     change.add(history, -1)
     destinations: dict[tuple, list[int]] = defaultdict(list)
     for item in moving.values():
         destinations[(item.product_key, item.bucket)].append(item.pk)
     for (product_key, bucket), item_ids in sorted(destinations.items()):
-        Transition.objects.filter(item_id__in=item_ids).update(
+        Transition.objects.filter(item_id__any=item_ids).update(
             product_key=product_key, bucket=bucket
         )
     for t in history:
@@ -198,7 +198,7 @@ def items_observe(
         items = {
             item.item_id: item
             for item in TrackedItem.objects.select_for_update()
-            .filter(source=source, item_id__in=ids)
+            .filter(source=source, item_id__any=ids)
             .order_by("item_id")
         }
         counts = open_counts.Tally()
@@ -207,7 +207,7 @@ def items_observe(
         moving: dict[int, TrackedItem] = {}
         gone = [item for item_id, item in items.items() if item_id not in found]
         spanned = [item.item_id for item in gone]
-        withdrawn = list(Transition.objects.filter(item__in=gone))
+        withdrawn = list(Transition.objects.filter(item_id__any=[item.pk for item in gone]))
         changed = []
         for item_id, fact in found.items():
             if item := items.get(item_id):
@@ -225,7 +225,7 @@ def items_observe(
         added += _first_sight(source, unseen, now)
         insert_rows(Transition, Row._fields, added)
         change.add(withdrawn, -1)
-        TrackedItem.objects.filter(pk__in=[item.pk for item in gone]).delete()
+        TrackedItem.objects.filter(pk__any=[item.pk for item in gone]).delete()
         change.add(added + moved, 1)
         change.write()
         counts.add(item for item in items.values() if item.item_id in found)

@@ -49,14 +49,14 @@ def _tracked(source: str, item_ids: Iterable[int]) -> dict[int, tuple]:
     return {
         item_id: rest
         for item_id, *rest in TrackedItem.objects.filter(
-            source=source, item_id__in=list(set(item_ids))
+            source=source, item_id__any=list(set(item_ids))
         ).values_list("item_id", "product_key", "opened_at", "closed_at")
     }
 
 
 def _write(links: list[tuple]) -> int:
     """Spans of these links (id, ticket, issue, made at, organization) rewritten from the items."""
-    LinkSpan.objects.filter(link_id__in=[link[0] for link in links]).delete()
+    LinkSpan.objects.filter(link_id__any=[link[0] for link in links]).delete()
     tickets = _tracked(Source.TICKET, (link[1] for link in links))
     issues = _tracked(Source.SENTRY, (link[2] for link in links))
     rows = []
@@ -98,7 +98,7 @@ def refresh(*, source: str, item_ids: Iterable[int]) -> int:
     item_ids = list(item_ids)
     if not item_ids or source == Source.CUSTOMER:
         return 0
-    column = "ticket_id__in" if source == Source.TICKET else "source_id__in"
+    column = "ticket_id__any" if source == Source.TICKET else "source_id__any"
     return _write(_read(sentry_links().filter(**{column: item_ids})))
 
 

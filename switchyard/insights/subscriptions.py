@@ -24,7 +24,7 @@ from switchyard.trackers.models import Ticket
 
 def _sentry_batch(event: SentryIssuesStored | SentryIssuesDeleted) -> None:
     ids = SentryIssue.objects.filter(
-        connection_id=event.connection_id, external_id__in=event.external_ids
+        connection_id=event.connection_id, external_id__any=event.external_ids
     ).values_list("pk", flat=True)
     services.items_observe(source=Source.SENTRY, ids=ids)
 
@@ -37,7 +37,7 @@ def _sentry_status(event: SentryIssueStatusChanged) -> None:
 
 def _tickets(event: TicketsChanged) -> None:
     ids = Ticket.objects.filter(
-        connection_id=event.connection_id, external_id__in=event.external_ids
+        connection_id=event.connection_id, external_id__any=event.external_ids
     ).values_list("pk", flat=True)
     services.items_observe(source=Source.TICKET, ids=ids)
 

@@ -148,7 +148,7 @@ def _store_issues(
             connection=connection,
             status__in=UNDELIVERED,
             operation__in=(SET_STATUS, ASSIGN),
-            ordering_key__in=[issue_ordering_key(issue.external_id) for issue in stored],
+            ordering_key__any=[issue_ordering_key(issue.external_id) for issue in stored],
         ).values_list("ordering_key", "operation")
     )
     rows = [_issue_row(connection, i, project_ids[i.project_external_id]) for i in stored]
@@ -185,7 +185,7 @@ def _publish_changes(
         return
     ids = dict(
         SentryIssue.objects.filter(
-            connection=connection, external_id__in=[row.external_id for row in changed]
+            connection=connection, external_id__any=[row.external_id for row in changed]
         ).values_list("external_id", "pk")
     )
     for row in changed:

@@ -48,8 +48,8 @@ def mark_unseen_deleted(
     on the run; ``announce`` is the event that names them (``connection_id``, ``external_ids``)."""
     with transaction.atomic():
         live = model._default_manager.filter(connection=connection, is_deleted=False)
-        gone = list(live.exclude(external_id__in=seen).values_list("external_id", flat=True))
-        live.filter(external_id__in=gone).update(is_deleted=True)
+        gone = list(live.exclude(external_id__any=seen).values_list("external_id", flat=True))
+        live.filter(external_id__any=gone).update(is_deleted=True)
         if announce is not None:
             announce_rows(announce, connection, gone)
     recorder.count(deleted=len(gone))

@@ -55,7 +55,7 @@ class BatchUpsert:
                 raise ValueError(f"bulk_upsert rows must share {name!r}.")
             lookup &= models.Q(**{self._attnames[name]: scope_value})
         keys = [getattr(row, self._attnames[last]) for row in self.rows]
-        lookup &= models.Q(**{f"{self._attnames[last]}__in": keys})
+        lookup &= models.Q(**{f"{self._attnames[last]}__any": keys})
         return {
             tuple(values[self._attnames[name]] for name in self.unique_fields): values
             for values in self.model._default_manager.filter(lookup).values(
