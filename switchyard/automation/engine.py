@@ -24,10 +24,15 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from switchyard.automation.matching import matches_by_rule, scope_project_ids, unmatched
+from switchyard.automation.matching import (
+    BatchMatches,
+    matches_by_rule,
+    open_links,
+    scope_project_ids,
+    unmatched,
+)
 from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.automation.outcomes import rule_record_failures
 from switchyard.automation.sources import Source, source_of
@@ -35,7 +40,7 @@ from switchyard.automation.templates import render
 from switchyard.core.bulk import insert_rows_skipping_conflicts
 from switchyard.core.exceptions import DomainError
 from switchyard.trackers import services as trackers
-from switchyard.trackers.models import CLOSED_CATEGORIES, TicketLink, TrackerProject
+from switchyard.trackers.models import TicketLink, TrackerProject
 from switchyard.trackers.sources import TicketDraft, source_for
 
 logger = logging.getLogger(__name__)
@@ -85,13 +90,7 @@ def hour_start(moment: datetime | None = None) -> datetime:
 def _open_linked(source: Source, issue_ids: list[int]) -> set[int]:
     """Of these issues, those with a live link to a ticket that is not closed (or being made)."""
     return set(
-        TicketLink.objects.filter(
-            source_type=ContentType.objects.get_for_model(source.model),
-            source_id__in=issue_ids,
-            is_active=True,
-        )
-        .filter(Q(ticket__isnull=True) | ~Q(ticket__status_category__in=CLOSED_CATEGORIES))
-        .values_list("source_id", flat=True)
+        open_links(source).filter(source_id__any=issue_ids).values_list("source_id", flat=True)
     )
 
 
@@ -327,26 +326,34 @@ def _locked(rule_ids: list[int]) -> list[AutomationRule]:
 
 def _loaded(source: Source, organization_id: int, pks: set[int]) -> dict[int, models.Model]:
     """The issues themselves in place of their stand-ins (those deleted meanwhile are absent)."""
-    return source.issues(organization_id).in_bulk(pks) if pks else {}
+    return {issue.pk: issue for issue in source.issues(organization_id).filter(pk__any=list(pks))}
 
 
 def _plan_batch(
-    source: Source,
-    organization_id: int,
-    rules: list[AutomationRule],
-    by_rule: dict[int, list[models.Model]],
+    source: Source, organization_id: int, rules: list[AutomationRule], batch: BatchMatches
 ) -> list[tuple[AutomationRule, list[Decision]]]:
     """Every rule's decisions over its matches of a batch (inside the transaction holding the
     rules). A rule without its own tracker project reads each issue's product to find one; the
-    others need an issue only to make its ticket. An issue deleted since it matched is left out."""
+    others need an issue only to make its ticket. An issue deleted since it matched is left out.
+
+    An issue linked since the match query read it is decided as not linked: its ticket is then
+    refused by the one-live-link rule (counted as skipped), or its held match skipped on release."""
     created = _created_this_hour_by_rule(rules)
-    linked = _open_linked(source, [i.pk for issues in by_rule.values() for i in issues])
+    by_rule = batch.by_rule
     for rule in rules:
         if rule.tracker_project_id is None:
             loaded = _loaded(source, organization_id, {i.pk for i in by_rule[rule.pk]})
             by_rule[rule.pk] = [loaded[i.pk] for i in by_rule[rule.pk] if i.pk in loaded]
     plans = [
-        (rule, plan(rule, by_rule[rule.pk], already_created=created.get(rule.pk, 0), linked=linked))
+        (
+            rule,
+            plan(
+                rule,
+                by_rule[rule.pk],
+                already_created=created.get(rule.pk, 0),
+                linked=batch.linked,
+            ),
+        )
         for rule in rules
     ]
     making = {d.issue.pk for _, ds in plans for d in ds if d.outcome == Outcome.CREATED}
@@ -362,12 +369,12 @@ def _plan_batch(
 def evaluate_issues(*, source: Source, organization_id: int, issue_ids: list[int]) -> Tally:
     """Run every active rule of the organization over issues that came in or changed."""
     tally = Tally()
-    rule_ids, by_rule = matches_by_rule(source, organization_id, issue_ids)
-    matched = [pk for pk in rule_ids if by_rule.get(pk)]
+    batch = matches_by_rule(source, organization_id, issue_ids)
+    matched = [pk for pk in batch.rule_ids if batch.by_rule.get(pk)]
     if not matched:
         return tally
     with transaction.atomic():
-        apply(_plan_batch(source, organization_id, _locked(matched), by_rule), tally)
+        apply(_plan_batch(source, organization_id, _locked(matched), batch), tally)
     if any(tally.counts.values()):
         logger.info(
             "automation.evaluated",

@@ -2,7 +2,7 @@
 takes, the first rule by position winning an issue.
 
 The statement asks every rule at once, one flag per rule, from the same filters a preview and a
-manual run use (``Source.rule_filter``). Django compiling twenty rules' conditions into it costs
+manual run use (``Source.rule_filter``), and whether the issue has an open ticket already. Django compiling twenty rules' conditions into it costs
 more than running it over a batch of 500, so it is compiled once per organization and set of
 rules and kept, with the batch's issue keys as its only changing parameter (one array on
 PostgreSQL, one JSON list on SQLite). Each batch reads the rules' version instead: every value the
@@ -25,10 +25,20 @@ from django.db.models.expressions import RawSQL
 
 from switchyard.automation.models import AutomationRule, RuleMatch
 from switchyard.automation.sources import Source
+from switchyard.trackers.models import CLOSED_CATEGORIES, TicketLink
 
 # Statements kept, the least recently used dropped first (one per organization and source).
 KEPT = 256
 _SLOT = object()  # marks the batch's keys among the compiled parameters
+
+
+@dataclass(frozen=True)
+class BatchMatches:
+    """What the match query says of a batch."""
+
+    rule_ids: tuple[int, ...]  # the active rules, in the order they are tried
+    by_rule: dict[int, list]  # issues no rule has claimed, under the first rule that matches them
+    linked: set[int]  # of those, the issues with an open ticket already
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,13 @@ def unmatched(source: Source, queryset: models.QuerySet) -> models.QuerySet:
         source_type=ContentType.objects.get_for_model(source.model), source_id=OuterRef("pk")
     )
     return queryset.exclude(Exists(claimed))
+
+
+def open_links(source: Source) -> models.QuerySet:
+    """Live links of the source's issues to a ticket that is not closed (or is being made)."""
+    return TicketLink.objects.filter(
+        source_type=ContentType.objects.get_for_model(source.model), is_active=True
+    ).filter(Q(ticket__isnull=True) | ~Q(ticket__status_category__in=CLOSED_CATEGORIES))
 
 
 def _active(organization_id: int, source: Source) -> models.QuerySet:
@@ -110,9 +127,11 @@ def _compile(organization_id: int, source: Source, version: str) -> Statement:
     queryset = (
         unmatched(source, source.issues(organization_id))
         .filter(_keys_in(source))
-        .annotate(**flags)
+        .annotate(
+            has_open_ticket=Exists(open_links(source).filter(source_id=OuterRef("pk"))), **flags
+        )
         .order_by("pk")
-        .values_list("pk", source.reference_field, *flags)
+        .values_list("pk", source.reference_field, "has_open_ticket", *flags)
     )
     sql, params = queryset.query.get_compiler(connection=connection).as_sql()
     slot = next(n for n, value in enumerate(params) if value is _SLOT)
@@ -138,25 +157,25 @@ def _statement(organization_id: int, source: Source) -> Statement:
     return statement
 
 
-def matches_by_rule(
-    source: Source, organization_id: int, issue_ids: list[int]
-) -> tuple[tuple[int, ...], dict[int, list[models.Model]]]:
-    """The active rules' keys in the order they are tried, and each issue of ``issue_ids`` no
-    rule has claimed under the first rule that matches it. The issues are stand-ins holding their
-    key and reference only."""
+def matches_by_rule(source: Source, organization_id: int, issue_ids: list[int]) -> BatchMatches:
+    """Which of ``issue_ids`` each active rule takes. The issues are stand-ins holding their key
+    and reference only (a model instance per issue would cost more than the query)."""
     statement = _statement(organization_id, source)
     if not statement.rule_ids or not issue_ids:
-        return statement.rule_ids, {}
+        return BatchMatches(statement.rule_ids, {}, set())
     keys = list(issue_ids) if connection.vendor == "postgresql" else json.dumps(list(issue_ids))
     params = list(statement.params)
     params[statement.slot] = keys
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
-    by_rule: dict[int, list[models.Model]] = defaultdict(list)
+    by_rule: dict[int, list] = defaultdict(list)
+    linked = set()
     # Issues no rule matches are left out here rather than by a WHERE repeating every condition.
-    for pk, reference, *matched in rows:
+    for pk, reference, has_open_ticket, *matched in rows:
         first = next((r for r, hit in zip(statement.rule_ids, matched, strict=True) if hit), None)
         if first is not None:
-            by_rule[first].append(source.model(pk=pk, **{source.reference_field: reference}))
-    return statement.rule_ids, by_rule
+            by_rule[first].append(source.stand_in(pk, reference))
+            if has_open_ticket:
+                linked.add(pk)
+    return BatchMatches(statement.rule_ids, by_rule, linked)

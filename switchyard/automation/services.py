@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization, Role, User
@@ -183,13 +184,11 @@ def rule_delete(*, rule: AutomationRule) -> None:
 # -- evaluation entry points -------------------------------------------------------------------
 
 
-def issues_changed(*, source: Source, issue_ids: list[int]) -> engine.Tally:
-    """Evaluate the rules over issues that came in or changed, organization by organization."""
+def _evaluate(source: Source, issues: QuerySet) -> engine.Tally:
+    """Evaluate the rules over these issues, organization by organization."""
     tally = engine.Tally()
     by_organization: dict[int, list[int]] = defaultdict(list)
-    for pk, organization_id in source.model._default_manager.filter(pk__in=issue_ids).values_list(
-        "pk", source.organization_lookup
-    ):
+    for pk, organization_id in issues.values_list("pk", source.organization_lookup):
         by_organization[organization_id].append(pk)
     for organization_id, ids in by_organization.items():
         done = engine.evaluate_issues(source=source, organization_id=organization_id, issue_ids=ids)
@@ -198,14 +197,17 @@ def issues_changed(*, source: Source, issue_ids: list[int]) -> engine.Tally:
     return tally
 
 
+def issues_changed(*, source: Source, issue_ids: list[int]) -> engine.Tally:
+    """Evaluate the rules over issues that came in or changed."""
+    return _evaluate(source, source.model._default_manager.filter(pk__any=issue_ids))
+
+
 def sentry_issues_stored(*, connection_id: int, external_ids: list[str]) -> engine.Tally:
     """A stored batch of Sentry issues: evaluate it as one."""
-    ids = list(
-        SentryIssue.objects.filter(
-            connection_id=connection_id, external_id__in=external_ids
-        ).values_list("pk", flat=True)
+    return _evaluate(
+        SENTRY,
+        SentryIssue.objects.filter(connection_id=connection_id, external_id__any=external_ids),
     )
-    return issues_changed(source=SENTRY, issue_ids=ids)
 
 
 def rules_release_due() -> int:

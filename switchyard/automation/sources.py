@@ -8,6 +8,7 @@ decides for a stored batch, a preview and a manual run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -58,6 +59,10 @@ class Source:
 
     def reference(self, issue) -> str:
         return getattr(issue, self.reference_field)
+
+    def stand_in(self, pk: int, reference: str) -> SimpleNamespace:
+        """An issue known by its key and reference only, for deciding without loading it."""
+        return SimpleNamespace(pk=pk, **{self.reference_field: reference})
 
     def default_project(self, issue) -> TrackerProject | None:
         raise NotImplementedError
