@@ -2,13 +2,13 @@
 takes, the first rule by position winning an issue.
 
 The statement asks every rule at once, one flag per rule, from the same filters a preview and a
-manual run use (``Source.rule_filter``), and whether the issue has an open ticket already. Django compiling twenty rules' conditions into it costs
-more than running it over a batch of 500, so it is compiled once per organization and set of
-rules and kept, with the batch's issue keys as its only changing parameter (one array on
-PostgreSQL, one JSON list on SQLite). Each batch reads the rules' version instead: every value the
-statement is built from (each active rule's key, position, conditions, product and its path, Sentry
-projects). A rule changed, added, paused or moved, or its product moved, reads as another version
-and the statement is compiled again.
+manual run use (``Source.rule_filter``), and whether the issue has an open ticket already.
+Django compiling twenty rules' conditions into it costs more than running it over a batch of 500,
+so it is compiled once per organization and set of rules and kept, with the batch's issue keys as
+its only changing parameter (one array on PostgreSQL, one JSON list on SQLite). Each batch reads
+the rules' version instead: every value the statement is built from (each active rule's key,
+position, conditions, product and its path, Sentry projects). A rule changed, added, paused or
+moved, or its product moved, reads as another version and the statement is compiled again.
 """
 
 from __future__ import annotations
