@@ -38,7 +38,6 @@ from switchyard.automation.outcomes import rule_record_failures
 from switchyard.automation.sources import Source, source_of
 from switchyard.automation.templates import render
 from switchyard.core.bulk import insert_rows_skipping_conflicts
-from switchyard.core.exceptions import DomainError
 from switchyard.trackers import services as trackers
 from switchyard.trackers.models import TicketLink, TrackerProject
 from switchyard.trackers.sources import TicketDraft, source_for
@@ -173,26 +172,6 @@ def _draft(rule: AutomationRule, source: Source, issue) -> TicketDraft:
         labels=tuple(rule.labels) or own.labels,
         assignee_email=rule.assignee_email,
     )
-
-
-def _queue_ticket(rule: AutomationRule, source: Source, match: RuleMatch, issue, project) -> None:
-    """Create the match's ticket through the tickets service; a refusal here is a failure."""
-    try:
-        link = trackers.ticket_create_for_source(
-            source=issue,
-            tracker_project=project,
-            via=TicketLink.CreatedVia.RULE,
-            draft=_draft(rule, source, issue),
-            issue_type=rule.issue_type,
-        )
-    except trackers.AlreadyLinked:
-        match.outcome = Outcome.SKIPPED
-    except DomainError as error:
-        match.outcome, match.error = Outcome.FAILED, error.message
-    else:
-        match.outcome, match.link = Outcome.CREATED, link
-    match.decided_at = timezone.now()
-    match.save(update_fields=["outcome", "link", "error", "decided_at"])
 
 
 def _claim(plans: list[tuple[AutomationRule, list[Decision]]]) -> dict[int, tuple]:
@@ -410,8 +389,8 @@ def rule_run(*, rule: AutomationRule) -> tuple[list[Decision], bool, Tally]:
 
 
 def rule_release(*, rule: AutomationRule, by_person: bool) -> int:
-    """Create the tickets of held matches: all of them for a person, else up to this hour's room."""
-    released = 0
+    """Create the tickets of held matches: all of them for a person, else up to this hour's room.
+    A held issue gone or linked since is skipped; one with nowhere to go fails."""
     with transaction.atomic():
         rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
         source = source_of(rule)
@@ -422,24 +401,28 @@ def rule_release(*, rule: AutomationRule, by_person: bool) -> int:
         )
         if not by_person:
             held = held[: max(0, rule.hourly_ceiling - created_this_hour(rule))]
-        issues = source.model._default_manager.in_bulk([m.source_id for m in held])
+        issues = _loaded(source, rule.organization_id, {match.source_id for match in held})
         linked = _open_linked(source, list(issues))
+        now = timezone.now()
+        making, settled = [], []
         for match in held:
             issue = issues.get(match.source_id)
             if issue is None or issue.pk in linked:
-                match.outcome, match.decided_at = Outcome.SKIPPED, timezone.now()
-                match.save(update_fields=["outcome", "decided_at"])
-                continue
-            project, error = target_project(rule, source, issue)
-            if project is None:
-                match.outcome, match.error, match.decided_at = Outcome.FAILED, error, timezone.now()
-                match.save(update_fields=["outcome", "error", "decided_at"])
-                continue
-            with transaction.atomic():
-                _queue_ticket(rule, source, match, issue, project)
-            released += match.outcome == Outcome.CREATED
+                match.outcome = Outcome.SKIPPED
+            else:
+                project, match.error = target_project(rule, source, issue)
+                if project is not None:
+                    decision = Decision(issue, source.reference(issue), Outcome.CREATED, project)
+                    making.append((rule, match.pk, decision))
+                    continue
+                match.outcome = Outcome.FAILED
+            match.decided_at = now
+            settled.append(match)
+        RuleMatch.objects.bulk_update(settled, ["outcome", "error", "decided_at"])
+        made = _make_tickets(making) if making else {}
+        released = sum(match.outcome == Outcome.CREATED for match in made.values())
         if released:
-            rule.last_fired_at = timezone.now()
+            rule.last_fired_at = now
             rule.save(update_fields=["last_fired_at"])
     return released
 

@@ -73,3 +73,26 @@ def test_issues_with_a_ticket_or_one_being_made_are_skipped_the_others_get_their
     }
     made = TicketLink.objects.filter(created_via="rule", is_active=True)
     assert sorted(made.values_list("source_id", flat=True)) == sorted([superseded.pk, fresh.pk])
+
+
+@pytest.mark.django_db
+def test_a_held_issue_that_got_a_ticket_meanwhile_is_skipped_when_released(settings):
+    from switchyard.automation.engine import rule_release
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    rule = AutomationRuleFactory(active=True, hourly_ceiling=1)
+    sentry_project = SentryProjectFactory(connection__organization=rule.organization)
+    first, held, linked_meanwhile = (SentryIssueFactory(project=sentry_project) for _ in range(3))
+    tally = services.issues_changed(
+        source=SENTRY, issue_ids=[first.pk, held.pk, linked_meanwhile.pk]
+    )
+    assert (tally.counts["created"], tally.counts["throttled"]) == (1, 2)
+    elsewhere = TrackerProjectFactory(connection=rule.tracker_project.connection)
+    _link(linked_meanwhile, elsewhere, ticket=_ticket(elsewhere, "WEB-7"))
+
+    assert rule_release(rule=rule, by_person=True) == 1
+
+    outcomes = dict(RuleMatch.objects.values_list("source_id", "outcome"))
+    assert outcomes == {first.pk: "created", held.pk: "created", linked_meanwhile.pk: "skipped"}
+    made = TicketLink.objects.filter(created_via="rule").values_list("source_id", flat=True)
+    assert sorted(made) == sorted([first.pk, held.pk])
