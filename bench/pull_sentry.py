@@ -1,7 +1,7 @@
 """Benchmark: a full Sentry pull over real HTTP against the raw bulk-insert ceiling.
 
     .venv/bin/python bench/pull_sentry.py [--issues 100000] [--database sqlite|postgres|both]
-        [--variants bare,rollups,rules] [--repeat 1]
+        [--variants bare,rollups,rules] [--repeat 1] [--workers 0]
 
 The fake Sentry runs as its own process on 127.0.0.1. For each database the script re-invokes
 itself (``--measure``) with DATABASE_URL set, so Django is set up once per database: the child
@@ -10,7 +10,9 @@ migrates a fresh database, creates a Sentry connection pointing at the fake and 
 2. pull: ``connection_pull(full=True)``, the real code path (wall time and this process's CPU time);
 3. follow-up: the work the pull queued (event deliveries, rollup maintenance, rule evaluation)
    run to the end in this process, except the outbox's deliveries to a tracker (ticket creations
-   are not part of the pull);
+   are not part of the pull); with ``--workers N``, N ``db_worker`` processes run that work beside
+   the pull instead, as deployed, and the follow-up is the time from the pull's end until they
+   have nothing left;
 4. ceiling: the stored rows deleted and re-inserted with ``bulk_create``, in batches of the size
    the pull stores at a time.
 Each variant runs in its own fresh database: ``bare`` without insights' rollup maintenance,
@@ -36,7 +38,9 @@ from typing import Any
 
 from benchlib import (
     DATABASES,
+    MANAGE,
     ROOT,
+    Processes,
     child_env,
     database_names,
     load_average,
@@ -58,6 +62,7 @@ COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("database", lambda r: r["database"]),
     ("variant", lambda r: r["variant"]),
     ("issues", lambda r: f"{r['issues']:,}"),
+    ("workers", lambda r: str(r["workers"])),
     ("pull s", lambda r: f"{r['pull_s']:.1f}"),
     ("pull CPU s", lambda r: f"{r['pull_cpu_s']:.1f}"),
     ("pull issues/s", lambda r: f"{r['issues'] / r['pull_s']:,.0f}"),
@@ -108,10 +113,12 @@ def fake_sentry(issues: int, projects: int) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def measure_in_child(database_url: str, base_url: str, issues: int, variant: str) -> dict[str, Any]:
+def measure_in_child(
+    database_url: str, base_url: str, issues: int, variant: str, workers: int
+) -> dict[str, Any]:
     """Run ``--measure`` in a fresh interpreter against ``database_url``; its figures."""
     command = [sys.executable, __file__, "--measure", base_url, "--issues", str(issues)]
-    command += ["--variants", variant]
+    command += ["--variants", variant, "--workers", str(workers)]
     done = subprocess.run(
         command,
         cwd=ROOT,
@@ -138,7 +145,14 @@ def median_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return chosen
 
 
-def run(issues: int, projects: int, databases: list[str], variants: list[str], repeat: int) -> None:
+def run(
+    issues: int,
+    projects: int,
+    databases: list[str],
+    variants: list[str],
+    repeat: int,
+    workers: int = 0,
+) -> None:
     runs = []
     print(
         f"seeding the fake Sentry with {issues:,} issues over {projects} projects ...", flush=True
@@ -151,7 +165,7 @@ def run(issues: int, projects: int, databases: list[str], variants: list[str], r
                         if database_url is None:
                             break
                         print(f"{name}, {variant}, run {turn}: migrating, pulling, ...", flush=True)
-                        figures = measure_in_child(database_url, base_url, issues, variant)
+                        figures = measure_in_child(database_url, base_url, issues, variant, workers)
                         runs.append({"database": name, "variant": variant, **figures})
     if runs:
         rows = median_runs(runs)
@@ -217,23 +231,46 @@ def add_rules(organization, count: int) -> None:
         )
 
 
+def _follow_up():
+    """The tasks the pull queued and those they queue, except the outbox's deliveries to remotes."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.exclude(task_path__in=OUTBOX_TASKS)
+
+
 def drain_follow_up() -> int:
     """Run the tasks the pull queued, and those they queue, to the end; the outbox's deliveries to
     remotes are left queued. Returns how many ran."""
-    from django_tasks_db.models import DBTaskResult
-
     ran = 0
-    while batch := list(
-        DBTaskResult.objects.ready()
-        .exclude(task_path__in=OUTBOX_TASKS)
-        .order_by("enqueued_at")[:500]
-    ):
+    while batch := list(_follow_up().ready().order_by("enqueued_at")[:500]):
         for row in batch:
             result = row.task_result
             row.task.call(*result.args, **result.kwargs)
             row.set_successful(None)
             ran += 1
     return ran
+
+
+@contextlib.contextmanager
+def task_workers(count: int) -> Iterator[None]:
+    """``count`` task workers of this database for the duration, polling every 50 ms."""
+    with Processes(dict(os.environ)) as processes:
+        for n in range(count):
+            command = ["db_worker", "--worker-id", f"bench-{n}", "--interval", "0.05"]
+            processes.start(f"worker-{n}", *MANAGE, *command, "--no-startup-delay")
+        for n in range(count):
+            processes.wait_for_line(f"worker-{n}", "Starting worker")
+        yield
+
+
+def wait_for_workers() -> int:
+    """Wait until the workers have run every follow-up task; returns how many ran."""
+    from django_tasks import TaskResultStatus
+
+    unfinished = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    while _follow_up().filter(status__in=unfinished).exists():
+        time.sleep(0.05)
+    return _follow_up().filter(status=TaskResultStatus.SUCCESSFUL).count()
 
 
 def bench_connection(base_url: str, variant: str):
@@ -273,9 +310,9 @@ def bulk_insert_ceiling(stored) -> tuple[int, float]:
     return len(rows), ceiling_s
 
 
-def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
-    """Migrate, then time a fetch-only pass, the full pull, its follow-up work and the bulk-insert
-    ceiling."""
+def measure(base_url: str, issues: int, variant: str, workers: int) -> dict[str, Any]:
+    """Migrate, then time a fetch-only pass, the full pull, its follow-up work (in this process,
+    or by ``workers`` task workers beside the pull) and the bulk-insert ceiling."""
     setup_django(os.environ["DATABASE_URL"])
     from switchyard.automation.models import RuleMatch
     from switchyard.monitoring.connectors.registry import connector_for
@@ -288,23 +325,27 @@ def measure(base_url: str, issues: int, variant: str) -> dict[str, Any]:
     fetched, fetch_s = timed(
         lambda: sum(1 for _ in connector.iter_issues(seen_since=None, every_status=True))
     )
-    cpu_before = time.process_time()
-    run, pull_s = timed(
-        lambda: connection_pull(connection=connection, trigger=SyncRun.Trigger.COMMAND, full=True)
-    )
-    pull_cpu_s = time.process_time() - cpu_before
+    with task_workers(workers):
+        cpu_before = time.process_time()
+        run, pull_s = timed(
+            lambda: connection_pull(
+                connection=connection, trigger=SyncRun.Trigger.COMMAND, full=True
+            )
+        )
+        pull_cpu_s = time.process_time() - cpu_before
+        tasks, follow_up_s = timed(wait_for_workers if workers else drain_follow_up)
     stored = SentryIssue.objects.filter(connection=connection)
     if run.status != SyncRun.Status.SUCCEEDED or fetched != issues or stored.count() != issues:
         raise SystemExit(
             f"unexpected pull: {run.status} {run.error!r}, fetched {fetched}, "
             f"stored {stored.count()}, expected {issues}"
         )
-    tasks, follow_up_s = timed(drain_follow_up)
     rule_matches = RuleMatch.objects.count()
 
     inserted, ceiling_s = bulk_insert_ceiling(stored)
     return {
         "issues": inserted,
+        "workers": workers,
         "fetch_s": fetch_s,
         "pull_s": pull_s,
         "pull_cpu_s": pull_cpu_s,
@@ -326,6 +367,12 @@ def main(argv: list[str] | None = None) -> None:
         help=f"comma-separated, of: {', '.join(VARIANTS)}",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each variant, in turn")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="task workers running the follow-up beside the pull (0: after it, in-process)",
+    )
     parser.add_argument("--tiny", action="store_true", help="a few hundred issues on SQLite")
     parser.add_argument("--measure", metavar="FAKE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -335,9 +382,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.tiny:
         args.issues, args.projects, args.database = 300, 3, "sqlite"
     if args.measure:
-        print(json.dumps(measure(args.measure, args.issues, variants[0])))
+        print(json.dumps(measure(args.measure, args.issues, variants[0], args.workers)))
     else:
-        run(args.issues, args.projects, database_names(args.database), variants, args.repeat)
+        run(
+            args.issues,
+            args.projects,
+            database_names(args.database),
+            variants,
+            args.repeat,
+            args.workers,
+        )
 
 
 if __name__ == "__main__":

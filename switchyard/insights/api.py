@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from switchyard.accounts.selectors import team_list
 from switchyard.automation.models import RuleMatch
 from switchyard.core.api import IsOrgStaff
 from switchyard.insights import dashboards, product_figures
@@ -107,6 +108,10 @@ WORKLOAD = {
     "assignee": serializers.CharField(),
     "source": serializers.CharField(help_text=SOURCES),
     **_counts("open", "closed"),
+}
+TEAM_ASSIGNEES = {name: WORKLOAD[name] for name in ["team", "assignee", "source", "open", "closed"]}
+TEAM_PRODUCTS = {
+    name: WORKLOAD[name] for name in ["team", "product", "full_path", "source", "open", "closed"]
 }
 RULES = {
     "rule": serializers.IntegerField(),
@@ -230,14 +235,16 @@ class InsightsProductApi(_Dashboard):
 
 
 class InsightsTeamsApi(_Dashboard):
-    """Workload per team, product and assignee, and resolution times per team."""
+    """Every team: workload per assignee and per product (open now, closed in the window), and
+    resolution times per team."""
 
-    tables = ["workload", "resolution"]
+    tables = ["assignees", "products", "resolution"]
 
     @_schema(
         "InsightsTeams",
         {
-            "workload": _rows("InsightsWorkloadRow", WORKLOAD),
+            "assignees": _rows("InsightsTeamAssigneeRow", TEAM_ASSIGNEES),
+            "products": _rows("InsightsTeamProductRow", TEAM_PRODUCTS),
             "resolution": _rows("InsightsTeamResolutionRow", RESOLUTION),
         },
         tables,
@@ -247,6 +254,33 @@ class InsightsTeamsApi(_Dashboard):
         return self.answer(
             request,
             lambda window: dashboards.teams_dashboard(organization=organization, window=window),
+        )
+
+
+class InsightsTeamApi(_Dashboard):
+    """One team's products (those it owns): workload per product and assignee, trends, and the
+    team's resolution times."""
+
+    tables = ["workload", "series", "resolution"]
+
+    @_schema(
+        "InsightsTeam",
+        {
+            "team": type(
+                "InsightsTeamRef",
+                (serializers.Serializer,),
+                {"id": serializers.IntegerField(), "name": serializers.CharField()},
+            )(),
+            "workload": _rows("InsightsWorkloadRow", WORKLOAD),
+            "series": _rows("InsightsTeamSeriesRow", SERIES),
+            "resolution": _rows("InsightsOneTeamResolutionRow", RESOLUTION),
+        },
+        tables,
+    )
+    def get(self, request, pk):
+        team = get_object_or_404(team_list(organization=request.user.organization), pk=pk)
+        return self.answer(
+            request, lambda window: dashboards.team_dashboard(team=team, window=window)
         )
 
 

@@ -65,9 +65,12 @@ def product_dashboard(*, product: Product, window: Window) -> dict:
 
 
 def teams_dashboard(*, organization, window: Window) -> dict:
+    """Every team: workload per assignee and per product, resolution times."""
     return {
-        "workload": selectors.workload(organization=organization, window=window),
-        "resolution": selectors.resolution_times(organization=organization, window=window),
+        **selectors.team_workload(organization=organization, window=window),
+        "resolution": selectors.resolution_times(
+            organization=organization, window=window, by=("team",)
+        ),
     }
 
 
@@ -91,8 +94,8 @@ def team_dashboard(*, team, window: Window) -> dict:
         "resolution": [
             row
             for row in selectors.resolution_times(
-                organization=organization, window=window, product_keys=keys
+                organization=organization, window=window, product_keys=keys, by=("team",)
             )
-            if row["group"] == "team" and row["key"] == team.name
+            if row["key"] == team.name
         ],
     }

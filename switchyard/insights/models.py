@@ -55,13 +55,8 @@ class TrackedItem(models.Model):
                 fields=["organization", "product_key", "source", "is_open", "bucket", "opened_at"],
                 name="tracked_item_open",
             ),
-            # Workload's two grouped reads (open now; closed in a window), index-only on
-            # PostgreSQL; Sentry issues are not in them.
-            models.Index(
-                fields=["organization", "source", "product_key", "assignee"],
-                condition=models.Q(is_open=True, source__in=["ticket", "customer"]),
-                name="tracked_item_workload_open",
-            ),
+            # Workload's closed items in a window, grouped index-only on PostgreSQL (open ones
+            # are the stored workload counts); Sentry issues are not in it.
             models.Index(
                 fields=["organization", "source", "closed_at", "product_key", "assignee"],
                 condition=models.Q(is_open=False, source__in=["ticket", "customer"]),
@@ -195,6 +190,28 @@ class OpenCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.product_key} {self.bucket}: {self.open}"
+
+
+class WorkloadCount(models.Model):
+    """How many tickets or customer issues of one product an assignee has open now ("" for
+    nobody): the teams' workload, kept with the open counts."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    product_key = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    assignee = models.CharField(max_length=254, blank=True)
+    open = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "product_key", "source", "assignee"],
+                name="workload_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.product_key} {self.assignee or 'nobody'}: {self.open}"
 
 
 class HealthSnapshot(models.Model):

@@ -1,8 +1,8 @@
 """Every figure insights serves, as flat rows (one list per table) that charts and CSV both read.
 
 Series read the daily totals (per product, or the organization's as a whole) and the stored open
-counts; workload reads insights' per-item records, resolution times the stored spans of tickets
-made from Sentry issues. Every read takes the
+counts; workload the stored workload counts and insights' records of the items closed in the
+window, resolution times the stored spans of tickets made from Sentry issues. Every read takes the
 organization explicitly.
 """
 
@@ -24,7 +24,9 @@ from switchyard.insights.models import (
     OpenCount,
     Source,
     TrackedItem,
+    WorkloadCount,
 )
+from switchyard.insights.open_counts import WORKLOAD_SOURCES
 from switchyard.products.models import Product
 
 SERIES_COUNTERS = [
@@ -183,10 +185,12 @@ def _spread(values: list[float]) -> dict:
 MEASURES = ["to_ticket", "to_ticket_closed", "to_issue_resolved"]
 
 
-def resolution_times(*, organization, window: Window, product_keys=None) -> list[dict]:
+def resolution_times(
+    *, organization, window: Window, product_keys=None, by=("product", "team")
+) -> list[dict]:
     """For tickets made from Sentry issues in the window: hours from the issue's first seen to the
-    ticket's creation, to its close and to the issue's resolution; median and p90 per product and
-    per team (the product's owning team).
+    ticket's creation, to its close and to the issue's resolution; median and p90 per product
+    and per team (the product's owning team), or only ``by`` one of them.
 
     Read from the stored spans (one row per link, kept as the link and its two items are
     observed), not from the links and the items."""
@@ -200,8 +204,8 @@ def resolution_times(*, organization, window: Window, product_keys=None) -> list
     )
     measured: dict[tuple, list[list[int]]] = defaultdict(lambda: [[], [], []])
     for product_key, *seconds in spans.values_list("product_key", *MEASURES).order_by():
-        groups = [("product", product_key)]
-        if team := teams.get(product_key):
+        groups = [("product", product_key)] if "product" in by else []
+        if "team" in by and (team := teams.get(product_key)):
             groups.append(("team", team))
         for group in groups:
             lists = measured[group]
@@ -215,36 +219,48 @@ def resolution_times(*, organization, window: Window, product_keys=None) -> list
     ]
 
 
-WORKLOAD_SOURCES = [Source.TICKET, Source.CUSTOMER]
+def _workload_counts(organization, window: Window, product_keys: list[int] | None) -> dict:
+    """Open now and closed in the window, per (product key, assignee, source).
+
+    Open items are the stored workload counts; closed ones are one grouped read of the items
+    closed in the window, served by a partial index that holds what it groups by."""
+    open_now = WorkloadCount.objects.filter(organization=organization, open__gt=0)
+    closed = TrackedItem.objects.filter(
+        organization=organization, source__in=WORKLOAD_SOURCES, is_open=False
+    )
+    if product_keys is not None:
+        open_now = open_now.filter(product_key__in=product_keys)
+        closed = closed.filter(product_key__in=product_keys)
+    start, end = window.bounds()
+    counts: dict[tuple, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
+    for key, assignee, source, n in open_now.values_list(
+        "product_key", "assignee", "source", "open"
+    ):
+        counts[(key, assignee, source)]["open"] = n
+    for key, assignee, source, n in (
+        closed.filter(closed_at__gte=start, closed_at__lt=end)
+        .values_list("product_key", "assignee", "source")
+        .annotate(n=Count("*"))
+        .order_by()
+    ):
+        counts[(key, assignee, source)]["closed"] = n
+    return counts
 
 
-def workload(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
-    """Tickets and customer issues per team, product and assignee: open now, and closed in the
-    window (of these products when given).
-
-    Only the open items and the items closed in the window are read (two grouped reads, each
-    served by a partial index that holds what it groups by); no other item counts anything."""
-    products = {
+def _products_with_teams(organization) -> dict[int, dict]:
+    return {
         p["pk"]: p
         for p in Product.objects.filter(organization=organization).values(
             "pk", "full_path", team=F("owning_team__name")
         )
     }
-    items = TrackedItem.objects.filter(organization=organization, source__in=WORKLOAD_SOURCES)
-    if product_keys is not None:
-        items = items.filter(product_key__in=product_keys)
-    start, end = window.bounds()
-    counts: dict[tuple, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
-    for name, subset in [
-        ("open", items.filter(is_open=True)),
-        ("closed", items.filter(is_open=False, closed_at__gte=start, closed_at__lt=end)),
-    ]:
-        for key, assignee, source, n in (
-            subset.values_list("product_key", "assignee", "source")
-            .annotate(n=Count("*"))
-            .order_by()
-        ):
-            counts[(key, assignee, source)][name] = n
+
+
+def workload(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
+    """Tickets and customer issues per team, product and assignee: open now, and closed in the
+    window (of these products when given)."""
+    products = _products_with_teams(organization)
+    counts = _workload_counts(organization, window, product_keys)
     # In order of product, assignee (by code point, as SQLite and a C-collated database sort) and
     # source.
     return [
@@ -258,6 +274,36 @@ def workload(*, organization, window: Window, product_keys: list[int] | None = N
         }
         for (key, assignee, source), figures in sorted(counts.items())
     ]
+
+
+def team_workload(*, organization, window: Window) -> dict[str, list[dict]]:
+    """The organization's workload in two tables: ``assignees`` (per team, assignee and source,
+    over the team's products) and ``products`` (per team, product and source, every assignee
+    together). A team's own dashboard has the two crossed (``workload``)."""
+    products = _products_with_teams(organization)
+    by_assignee: dict[tuple, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
+    by_product: dict[tuple, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
+    for (key, assignee, source), figures in _workload_counts(organization, window, None).items():
+        team = (products.get(key) or {}).get("team") or ""
+        for totals in (by_assignee[(team, assignee, source)], by_product[(team, key, source)]):
+            totals["open"] += figures["open"]
+            totals["closed"] += figures["closed"]
+    return {
+        "assignees": [
+            {"team": team, "assignee": assignee, "source": source, **figures}
+            for (team, assignee, source), figures in sorted(by_assignee.items())
+        ],
+        "products": [
+            {
+                "team": team,
+                "product": key or None,
+                "full_path": (products.get(key) or {}).get("full_path", ""),
+                "source": source,
+                **figures,
+            }
+            for (team, key, source), figures in sorted(by_product.items())
+        ],
+    }
 
 
 def automation_series(*, organization, window: Window) -> list[dict]:

@@ -8,5 +8,6 @@ urlpatterns = [
     path("insights/", api.InsightsOverviewApi.as_view(), name="insights-overview"),
     path("insights/products/<int:pk>/", api.InsightsProductApi.as_view(), name="insights-product"),
     path("insights/teams/", api.InsightsTeamsApi.as_view(), name="insights-teams"),
+    path("insights/teams/<int:pk>/", api.InsightsTeamApi.as_view(), name="insights-team"),
     path("insights/automation/", api.InsightsAutomationApi.as_view(), name="insights-automation"),
 ]

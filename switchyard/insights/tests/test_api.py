@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from switchyard.accounts.tests.factories import AdminFactory, UserFactory
+from switchyard.accounts.tests.factories import AdminFactory, TeamFactory, UserFactory
 from switchyard.insights.models import Source
 from switchyard.insights.tests.world import World
 from switchyard.products.services import product_create, product_update
@@ -111,8 +111,11 @@ def test_every_table_comes_as_csv(client_for, world):
 
 def test_teams_and_automation(client_for, world):
     api = client_for(admin_of(world))
-    workload = api.get("/api/insights/teams/").json()["workload"]
-    assert [(r["source"], r["open"], r["closed"]) for r in workload] == [("ticket", 0, 1)]
+    teams = api.get("/api/insights/teams/").json()
+    assert [(r["source"], r["open"], r["closed"]) for r in teams["assignees"]] == [("ticket", 0, 1)]
+    assert [(r["product"], r["open"], r["closed"]) for r in teams["products"]] == [
+        (world.products[0].pk, 0, 1)
+    ]
     rules = api.get("/api/insights/automation/?interval=week").json()["rules"]
     assert rules == []
 
@@ -137,6 +140,9 @@ def test_empty_organizations_get_zeros_not_errors(client_for):
 def test_another_organization_sees_none_of_it(client_for, world):
     stranger = client_for(AdminFactory())
     assert stranger.get(f"/api/insights/products/{world.products[0].pk}/").status_code == 404
+    team = TeamFactory(organization=world.organization)
+    assert client_for(admin_of(world)).get(f"/api/insights/teams/{team.pk}/").status_code == 200
+    assert stranger.get(f"/api/insights/teams/{team.pk}/").status_code == 404
     series = stranger.get("/api/insights/").json()["series"]
     assert sum(row["new"] for row in series) == 0
 

@@ -2,7 +2,8 @@
 change happens equal those a rebuild recomputes, as do the daily totals (per product and for the
 organization, each the sum of its daily rows), and their open counts equal the live rows', as do
 the stored open counts (per product and project, with the events and users of the open items)
-before and after a rebuild; so do the resolution spans of tickets made from Sentry issues."""
+and workload counts (per product and assignee) before and after a rebuild; so do the resolution
+spans of tickets made from Sentry issues."""
 
 from collections import Counter, defaultdict
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchyard.insights.facts import facts
-from switchyard.insights.models import DailyRollup, DailyTotal, OpenCount, Source
+from switchyard.insights.models import DailyRollup, DailyTotal, OpenCount, Source, WorkloadCount
 from switchyard.insights.rollups import COUNTERS
 from switchyard.insights.services import insights_rebuild
 from switchyard.insights.tests.world import (
@@ -41,6 +42,7 @@ operation = st.one_of(
     st.tuples(st.just("ticket_new"), st.integers(0, 1), st.sampled_from(PRIORITIES)),
     st.tuples(st.just("ticket_move"), index, st.sampled_from(["todo", "done", "canceled"])),
     st.tuples(st.just("ticket_delete"), index, st.booleans()),
+    st.tuples(st.just("ticket_assign"), index, st.sampled_from(["", "ana@example.com", "bo@x.io"])),
     st.tuples(st.just("customer_new"), index, st.sampled_from(PRIORITIES)),
     st.tuples(st.just("customer_status"), index, st.sampled_from(["open", "resolved", "closed"])),
     st.tuples(st.just("customer_delete"), index, st.just(None)),
@@ -80,6 +82,9 @@ def _change(world: World, ids: dict[str, list[int]], name: str, a, b) -> None:
         _sentry_change(world, pk, name, b)
     elif name == "ticket_move":
         world.ticket_set(pk, b)
+    elif name == "ticket_assign":
+        Ticket.objects.filter(pk=pk).update(assignee_email=b)
+        world.observe(Source.TICKET, [pk])
     elif source == "ticket":
         Ticket.objects.filter(pk=pk).update(is_deleted=b)
         world.observe(Source.TICKET, [pk])
@@ -199,6 +204,23 @@ def open_counts_of_sources() -> dict:
     return dict(totals)
 
 
+def workload_kept(organization) -> dict:
+    return {
+        (product, source, assignee): n
+        for product, source, assignee, n in WorkloadCount.objects.filter(
+            organization=organization
+        ).values_list("product_key", "source", "assignee", "open")
+    }
+
+
+def workload_of_sources() -> dict:
+    totals = Counter()
+    for source, model in [(Source.TICKET, Ticket), (Source.CUSTOMER, CustomerIssue)]:
+        for fact in facts(source, list(model.objects.values_list("pk", flat=True))).values():
+            totals[(fact.product_key, source, fact.assignee)] += fact.is_open
+    return dict(+totals)
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -215,9 +237,11 @@ def test_incremental_rollups_equal_rebuilt_ones(ops):
         assert kept_totals == totals_of_daily_rows(world.organization)
         assert open_from_rollups(world.organization) == open_from_sources()
         assert open_counts_kept(world.organization) == open_counts_of_sources()
+        assert workload_kept(world.organization) == workload_of_sources()
         insights_rebuild()
         assert rollup_snapshot(world.organization) == incremental
         assert span_snapshot(world.organization) == spans
         assert totals_kept(world.organization) == kept_totals
         assert open_counts_kept(world.organization) == open_counts_of_sources()
+        assert workload_kept(world.organization) == workload_of_sources()
         transaction.set_rollback(True)

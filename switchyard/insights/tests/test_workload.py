@@ -1,14 +1,17 @@
 """Workload over HTTP: open now, and closed within the window asked for; items closed before the
-window count nothing, reopened ones count as open."""
+window count nothing, reopened ones count as open. A team's endpoint crosses product and assignee;
+the organization's has per assignee and per product, each over the team's products."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from switchyard.accounts.tests.factories import AdminFactory
+from switchyard.accounts.tests.factories import AdminFactory, TeamFactory
 from switchyard.insights.models import Source
 from switchyard.insights.tests.world import World
+from switchyard.products.services import product_update
 from switchyard.trackers.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     world = World(start=timezone.now() - timedelta(days=40))
+    world.team = TeamFactory(organization=world.organization, name="Payments")
+    product_update(product=world.products[0], owning_team=world.team)
     world.map_tracker_project(0, 0)
 
     def assigned(ticket, who):
@@ -44,16 +49,41 @@ def world():
     return world
 
 
-def workload(client_for, world, **window):
-    body = (
+def get(client_for, world, url, **window):
+    return (
         client_for(AdminFactory(organization=world.organization))
-        .get("/api/insights/teams/", {k: v.isoformat() for k, v in window.items()})
+        .get(url, {k: v.isoformat() for k, v in window.items()})
         .json()
     )
-    return [
+
+
+def workload(client_for, world, **window):
+    """The organization's items as a team sees its own (customer issues are on no product)."""
+    body = get(client_for, world, "/api/insights/teams/", **window)
+    team = get(client_for, world, f"/api/insights/teams/{world.team.pk}/", **window)
+    crossed = {
         (row["product"], row["assignee"], row["source"], row["open"], row["closed"])
-        for row in body["workload"]
+        for row in team["workload"]
+    }
+    assert all(row["team"] == "Payments" for row in team["workload"])
+    # The organization's two tables are the team's rows summed one way and the other.
+    for table, column in [("assignees", 1), ("products", 0)]:
+        sums = defaultdict(lambda: [0, 0])
+        for row in crossed:
+            sums[(row[column], row[2])][0] += row[3]
+            sums[(row[column], row[2])][1] += row[4]
+        served = {
+            (row["assignee" if column else "product"], row["source"]): [row["open"], row["closed"]]
+            for row in body[table]
+            if row["team"] == "Payments"
+        }
+        assert served == sums
+    loose = [
+        (None, row["assignee"], row["source"], row["open"], row["closed"])
+        for row in body["assignees"]
+        if row["team"] == ""
     ]
+    return sorted(loose, key=str) + sorted(crossed, key=str)
 
 
 def test_workload_counts_open_items_and_items_closed_in_the_window(client_for, world):
@@ -81,4 +111,23 @@ def test_workload_counts_open_items_and_items_closed_in_the_window(client_for, w
         (None, "", "customer", 0, 1),
         (product, "dev@example.com", "ticket", 2, 0),  # its closing then was undone since
         (product, "old@example.com", "ticket", 0, 1),
+    ]
+
+
+def test_open_work_follows_its_assignee_and_its_product(client_for, world):
+    product = world.products[0].pk
+    ticket = Ticket.objects.filter(assignee_email="dev@example.com", priority="Medium").get()
+    Ticket.objects.filter(pk=ticket.pk).update(assignee_email="new@example.com")
+    world.observe(Source.TICKET, [ticket.pk])
+    assert workload(client_for, world) == [
+        (None, "", "customer", 0, 1),
+        (product, "dev@example.com", "ticket", 1, 1),
+        (product, "new@example.com", "ticket", 1, 0),
+    ]
+    world.map_tracker_project(0, 1)  # another product, of no team
+    body = get(client_for, world, "/api/insights/teams/")
+    assert [(r["team"], r["assignee"], r["open"], r["closed"]) for r in body["assignees"]] == [
+        ("", "", 0, 1),
+        ("", "dev@example.com", 1, 1),
+        ("", "new@example.com", 1, 0),
     ]
