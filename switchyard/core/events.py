@@ -21,6 +21,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 _subscribers: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
+_together: dict[str, int] = {}  # subscriber name -> how many waiting deliveries it takes at once
 
 
 class EventStore(Protocol):
@@ -44,9 +45,19 @@ def use_store(store: EventStore) -> None:
     _store = store
 
 
-def subscribe(event_type: type, handler: Callable[[Any], None]) -> None:
+def subscribe(event_type: type, handler: Callable[[Any], None], *, together: int = 1) -> None:
+    """``handler`` is called with each event; with ``together`` above 1, with a list of up to
+    that many events of this type, the deliveries waiting for it taken at once (a subscriber that
+    falls behind a pull's batches catches up in fewer, larger steps)."""
     if handler not in _subscribers[event_type]:
         _subscribers[event_type].append(handler)
+    if together > 1:
+        _together[_name(handler)] = together
+
+
+def taken_together(subscriber: str) -> int:
+    """How many waiting deliveries ``subscriber`` takes in one call (1: one event per call)."""
+    return _together.get(subscriber, 1)
 
 
 def publish(event: Any, *, organization_id: int | None) -> None:
@@ -70,14 +81,20 @@ def publish(event: Any, *, organization_id: int | None) -> None:
         )
 
 
-def run_subscriber(*, subscriber: str, event_type: str, payload: dict[str, Any]) -> None:
-    """Run one recorded delivery in its own transaction; raises whatever the subscriber raises."""
+def run_subscriber(*, subscriber: str, event_type: str, payloads: list[dict[str, Any]]) -> None:
+    """Run recorded deliveries (one, or up to ``taken_together`` of one type) in one transaction;
+    raises whatever the subscriber raises."""
     event_class = next((cls for cls in _subscribers if _name(cls) == event_type), None)
     handler = next((h for h in _subscribers.get(event_class, ()) if _name(h) == subscriber), None)
     if handler is None:
         raise LookupError(f"{subscriber} no longer subscribes to {event_type}")
+    found = [event_class(**payload) for payload in payloads]
     with transaction.atomic():
-        handler(event_class(**payload))
+        if taken_together(subscriber) > 1:
+            handler(found)
+        else:
+            (event,) = found
+            handler(event)
 
 
 def _name(thing: Any) -> str:

@@ -145,8 +145,9 @@ class _Dashboard(APIView):
         return Response(payload[table] if csv else payload)
 
 
-def _schema(name: str, fields: dict, tables: list[str]):
+def _schema(name: str, fields: dict, tables: list[str], operation_id: str | None = None):
     return extend_schema(
+        operation_id=operation_id,
         parameters=[
             WindowQuerySerializer,
             OpenApiParameter(
@@ -276,6 +277,7 @@ class InsightsTeamApi(_Dashboard):
             "resolution": _rows("InsightsOneTeamResolutionRow", RESOLUTION),
         },
         tables,
+        operation_id="insights_team_retrieve",
     )
     def get(self, request, pk):
         team = get_object_or_404(team_list(organization=request.user.organization), pk=pk)

@@ -82,8 +82,17 @@ class Change:
             rows = [row for row in rows if any(row[len(key) :])]
             if rows:
                 add_to_counters(model, key, COUNTERS, rows)
-            # Only a row something was taken from can have come back to zero.
-            emptied = [row[: len(key)] for row in rows if min(row[len(key) :]) < 0]
+            # Only a row something was taken from can have come back to zero (a resolution's
+            # negative open change takes nothing: its row counts the resolution).
+            emptied = [
+                row[: len(key)]
+                for row in rows
+                if any(
+                    value < 0
+                    for column, value in zip(COUNTERS, row[len(key) :], strict=True)
+                    if column != "open_change"
+                )
+            ]
             if emptied:
                 _drop_empty(model, key, emptied)
 

@@ -1,8 +1,11 @@
 """Every event insights counts. Each runs in its own durable delivery (retried when it raises),
-after the change that published it committed; an observation reads the source rows again, so a
-repeated delivery counts nothing twice."""
+after the change that published it committed; stored batches waiting together are observed
+together. An observation reads the source rows again, so a repeated delivery counts nothing
+twice."""
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from django.core.cache import cache
 
@@ -21,12 +24,26 @@ from switchyard.sync.registry import register_periodic
 from switchyard.trackers.events import LinkTicketCreated, TicketsChanged
 from switchyard.trackers.models import Ticket
 
+# Stored batches waiting for insights are observed up to this many at a time (a pull stores 500
+# rows a batch): one observation's statements and commit for several batches when behind.
+BATCHES_TOGETHER = 10
 
-def _sentry_batch(event: SentryIssuesStored | SentryIssuesDeleted) -> None:
-    ids = SentryIssue.objects.filter(
-        connection_id=event.connection_id, external_id__any=event.external_ids
-    ).values_list("pk", flat=True)
-    services.items_observe(source=Source.SENTRY, ids=ids)
+
+def _observe_batches(source: str, model, batches: list) -> None:
+    """Stored batches (each a connection and the external ids of its rows), observed together."""
+    by_connection = defaultdict(list)
+    for batch in batches:
+        by_connection[batch.connection_id] += batch.external_ids
+    ids = []
+    for connection_id, external_ids in sorted(by_connection.items()):
+        ids += model.objects.filter(
+            connection_id=connection_id, external_id__any=external_ids
+        ).values_list("pk", flat=True)
+    services.items_observe(source=source, ids=ids)
+
+
+def _sentry_batches(batches: list[SentryIssuesStored | SentryIssuesDeleted]) -> None:
+    _observe_batches(Source.SENTRY, SentryIssue, batches)
 
 
 def _sentry_status(event: SentryIssueStatusChanged) -> None:
@@ -35,11 +52,8 @@ def _sentry_status(event: SentryIssueStatusChanged) -> None:
         services.items_observe(source=Source.SENTRY, ids=[event.issue_id])
 
 
-def _tickets(event: TicketsChanged) -> None:
-    ids = Ticket.objects.filter(
-        connection_id=event.connection_id, external_id__any=event.external_ids
-    ).values_list("pk", flat=True)
-    services.items_observe(source=Source.TICKET, ids=ids)
+def _tickets(batches: list[TicketsChanged]) -> None:
+    _observe_batches(Source.TICKET, Ticket, batches)
 
 
 def _customer_issue(event: CustomerIssueChanged) -> None:
@@ -63,10 +77,10 @@ def _record_health() -> None:
 
 
 def register() -> None:
-    events.subscribe(SentryIssuesStored, _sentry_batch)
-    events.subscribe(SentryIssuesDeleted, _sentry_batch)
+    events.subscribe(SentryIssuesStored, _sentry_batches, together=BATCHES_TOGETHER)
+    events.subscribe(SentryIssuesDeleted, _sentry_batches, together=BATCHES_TOGETHER)
     events.subscribe(SentryIssueStatusChanged, _sentry_status)
-    events.subscribe(TicketsChanged, _tickets)
+    events.subscribe(TicketsChanged, _tickets, together=BATCHES_TOGETHER)
     events.subscribe(CustomerIssueChanged, _customer_issue)
     events.subscribe(LinkTicketCreated, _link_ticket)
     events.subscribe(MappingChanged, _mapping)

@@ -1,7 +1,9 @@
 """Durable event delivery: the store behind ``core.events``, retried like the outbox.
 
 ``publish`` records an ``EventDelivery`` per subscriber in the publishing transaction; after
-commit a task runs it. A subscriber that raises is retried with exponential backoff (the scheduler
+commit a task runs it: alone, or with the other waiting deliveries of its type for a subscriber
+that takes several together (if they fail together, the one whose task ran is tried alone and the
+others go back in line). A subscriber that raises is retried with exponential backoff (the scheduler
 re-enqueues due rows, and rows whose worker died) up to ``SYNC_EVENT_MAX_ATTEMPTS`` (default 8),
 then parked as failed with the reason, visible (admin, ``/api/event-deliveries/``) until a person
 retries or dismisses it. A delivered row is deleted.
@@ -50,7 +52,8 @@ def event_enqueue(*, delivery_id: int, marked_at=None) -> None:
 def event_record(
     *, subscriber: str, event_type: str, payload: dict[str, Any], organization_id: int | None
 ) -> None:
-    """Store one delivery in the caller's transaction and run it once that commits."""
+    """Store one delivery in the caller's transaction and run it once that commits (its task
+    queued in the same transaction when the queue is in this database)."""
     delivery = EventDelivery.objects.create(
         subscriber=subscriber,
         event_type=event_type,
@@ -58,8 +61,8 @@ def event_record(
         organization_id=organization_id,
         enqueued_at=timezone.now(),
     )
-    transaction.on_commit(
-        lambda: event_enqueue(delivery_id=delivery.pk, marked_at=delivery.enqueued_at)
+    requeue.enqueue_recorded_with_row(
+        _delivery_task(), EventDelivery, delivery.pk, marked_at=delivery.enqueued_at
     )
 
 
@@ -69,27 +72,73 @@ def _claimable(now) -> Q:
     return due | lost
 
 
-def event_deliver(*, delivery_id: int) -> EventDelivery | None:
-    """Run one delivery if it is due; returns it as it ended (None when not taken or delivered)."""
-    now = timezone.now()
-    taken = EventDelivery.objects.filter(_claimable(now), pk=delivery_id).update(
-        status=EventDelivery.Status.IN_FLIGHT, claimed_at=now, **requeue.not_queued_marks()
+def _claim(pks: list[int], now) -> list[int]:
+    """Those of ``pks`` this worker took: one statement each, so a row goes to one worker only."""
+    claimed = EventDelivery.objects.filter(_claimable(now))
+    marks = {"status": EventDelivery.Status.IN_FLIGHT, "claimed_at": now}
+    return [pk for pk in pks if claimed.filter(pk=pk).update(**marks, **requeue.not_queued_marks())]
+
+
+def _waiting_alike(delivery: EventDelivery, now) -> list[EventDelivery]:
+    """Other due deliveries to the same subscriber of the same event type, as many as it takes
+    together with this one, claimed by this worker."""
+    room = events.taken_together(delivery.subscriber) - 1
+    if room < 1:
+        return []
+    waiting = (
+        EventDelivery.objects.filter(
+            _claimable(now), subscriber=delivery.subscriber, event_type=delivery.event_type
+        )
+        .exclude(pk=delivery.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:room]
     )
-    delivery = EventDelivery.objects.filter(pk=delivery_id).first() if taken else None
+    return list(EventDelivery.objects.filter(pk__in=_claim(list(waiting), now)).order_by("pk"))
+
+
+def _run(deliveries: list[EventDelivery]) -> None:
+    first = deliveries[0]
+    events.run_subscriber(
+        subscriber=first.subscriber,
+        event_type=first.event_type,
+        payloads=[delivery.payload for delivery in deliveries],
+    )
+
+
+def event_deliver(*, delivery_id: int) -> EventDelivery | None:
+    """Run one delivery if it is due, with the deliveries alike that its subscriber takes
+    together; returns it as it ended (None when not taken or delivered)."""
+    now = timezone.now()
+    delivery = EventDelivery.objects.filter(pk__in=_claim([delivery_id], now)).first()
     if delivery is None:
         return None
+    alike = _waiting_alike(delivery, now)
     delivery.attempts += 1
     try:
-        events.run_subscriber(
-            subscriber=delivery.subscriber,
-            event_type=delivery.event_type,
-            payload=delivery.payload,
-        )
+        try:
+            _run([delivery, *alike])
+        except Exception:
+            if not alike:
+                raise
+            # Any of them may be at fault: the others go back in line, this one runs alone and
+            # alone counts the attempt.
+            _release(alike)
+            alike = []
+            _run([delivery])
     except Exception as error:  # any failure of a subscriber is retried, not lost
         _record_failure(delivery, error)
         return delivery
-    delivery.delete()
+    EventDelivery.objects.filter(pk__in=[delivery.pk] + [other.pk for other in alike]).delete()
     return None
+
+
+def _release(deliveries: list[EventDelivery]) -> None:
+    """Deliveries taken along with others back in line, due now, each with a task of its own."""
+    EventDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        status=EventDelivery.Status.PENDING, claimed_at=None
+    )
+    for other in deliveries:
+        event_enqueue(delivery_id=other.pk)
 
 
 def _record_failure(delivery: EventDelivery, error: Exception) -> None:

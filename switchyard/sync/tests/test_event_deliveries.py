@@ -1,4 +1,5 @@
-"""Failed event deliveries are visible to their organization, and retried or dismissed there."""
+"""Failed event deliveries are visible to their organization, and retried or dismissed there;
+deliveries a subscriber takes together."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from switchyard.accounts.roles import org_admin_group
 from switchyard.accounts.tests.factories import AdminFactory, UserFactory
 from switchyard.core import events
 from switchyard.sync.models import EventDelivery
+from switchyard.sync.subscribers import event_deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,67 @@ def test_the_admin_lists_retries_and_dismisses_its_organizations_deliveries(
         response = client.post(url, {"action": "retry", "_selected_action": [failed.pk]})
     assert response.status_code == 302
     assert subscriber.seen == [7] and not EventDelivery.objects.exists()
+
+
+class Batches:
+    """Takes up to three waiting deliveries together; fails on any thing id in ``bad``."""
+
+    calls: list[list[int]] = []
+    bad: set[int] = set()
+
+    @classmethod
+    def on_changes(cls, changes: list[ThingChanged]) -> None:
+        ids = [change.thing_id for change in changes]
+        cls.calls.append(ids)
+        if cls.bad & set(ids):
+            raise ValueError(f"cannot take {sorted(cls.bad & set(ids))}")
+
+
+@pytest.fixture
+def batches(settings):
+    """The subscriber, with tasks queued in the database and no worker: only what a test runs
+    runs."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.SYNC_EVENT_MAX_ATTEMPTS = 3
+    Batches.calls, Batches.bad = [], set()
+    events.subscribe(ThingChanged, Batches.on_changes, together=3)
+    yield Batches
+    events._subscribers.pop(ThingChanged)
+
+
+def publish_things(ids: list[int]) -> list[int]:
+    """Publish, leaving the deliveries waiting (their tasks not run); their keys."""
+    with transaction.atomic():
+        for thing_id in ids:
+            events.publish(ThingChanged(thing_id=thing_id), organization_id=None)
+    return list(EventDelivery.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def test_a_subscriber_taking_deliveries_together_gets_the_waiting_ones_in_one_call(batches):
+    first, *rest = publish_things([1, 2, 3, 4, 5])
+    assert event_deliver(delivery_id=first) is None
+    assert batches.calls == [[1, 2, 3]]
+    assert sorted(EventDelivery.objects.values_list("payload__thing_id", flat=True)) == [4, 5]
+    # The tasks of the two taken along find nothing to do; the next takes what is left.
+    assert [event_deliver(delivery_id=pk) for pk in rest[:2]] == [None, None]
+    assert event_deliver(delivery_id=rest[2]) is None
+    assert batches.calls == [[1, 2, 3], [4, 5]]
+    assert not EventDelivery.objects.exists()
+
+
+def test_one_bad_event_among_those_taken_together_holds_none_of_the_others_back(batches):
+    batches.bad = {2}
+    first, second, third = publish_things([1, 2, 3])
+    assert event_deliver(delivery_id=first) is None  # failed together, then alone: delivered
+    assert batches.calls == [[1, 2, 3], [1]]
+    waiting = EventDelivery.objects.order_by("pk")
+    assert [(d.pk, d.status, d.attempts) for d in waiting] == [
+        (second, "pending", 0),
+        (third, "pending", 0),
+    ]
+    assert all(d.task_id for d in waiting)  # each back in line with a task of its own
+    failed = event_deliver(delivery_id=second)
+    assert (failed.status, failed.attempts) == ("pending", 1) and "cannot take" in failed.last_error
+    assert batches.calls[-2:] == [[2, 3], [2]]
+    assert event_deliver(delivery_id=third) is None
+    assert list(EventDelivery.objects.values_list("pk", flat=True)) == [second]

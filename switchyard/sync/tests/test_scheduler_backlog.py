@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -132,6 +133,22 @@ def test_on_the_database_backend_a_delivery_and_its_task_are_stored_together(
     )
     assert (task.status, delivery.task_id) == (TaskResultStatus.READY, str(task.id))
     assert delivery.enqueued_at is not None
+
+
+def test_on_the_database_backend_an_event_delivery_and_its_task_are_stored_together(
+    queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        with transaction.atomic():
+            event_record(
+                subscriber="a.subscriber", event_type="a.Event", payload={}, organization_id=None
+            )
+            assert DBTaskResult.objects.count() == 1  # in the publishing transaction
+    assert after_commit == []
+    delivery = EventDelivery.objects.get()
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"] == [delivery.pk]
+    assert (task.status, delivery.task_id) == (TaskResultStatus.READY, str(task.id))
 
 
 def test_changes_added_together_get_one_task_and_never_a_second(
