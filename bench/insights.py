@@ -10,7 +10,8 @@ requested ``--requests`` times through Django's test client. It prints the fill 
 times, p50 and p99 per endpoint, the tables each endpoint read, and the load average (other work
 on the machine shows in the figures). Then, unless ``--pull-issues 0``, it runs
 ``bench/pull_sentry.py`` over that many issues with rollup maintenance off (``bare``) and on
-(``rollups``) and prints its table: the pull rate, with and without the work it queued. The suite
+(``rollups``) and prints its tables: the pull rate, with and without the work it queued, that
+work run after the pull in the measuring process and then by a task worker beside the pull. The suite
 runs ``run()`` at a tiny size (bench/README.md).
 """
 
@@ -391,11 +392,16 @@ def report(result: dict[str, Any]) -> None:
 
 
 def pull_rates(issues: int) -> None:
-    """The pull rate with rollup maintenance off against on (bench/pull_sentry.py's table)."""
-    print(f"\npull of {issues:,} Sentry issues, rollup maintenance off (bare) and on (rollups):")
-    command = [sys.executable, str(ROOT / "bench" / "pull_sentry.py"), "--issues", str(issues)]
-    command += ["--database", "postgres", "--variants", "bare,rollups"]
-    subprocess.run(command, cwd=ROOT, check=True)
+    """The pull rate with rollup maintenance off against on (bench/pull_sentry.py's tables): its
+    follow-up run after the pull in one process, then by a task worker beside it."""
+    for workers, how in [(0, "after the pull"), (1, "by a task worker beside the pull")]:
+        print(
+            f"\npull of {issues:,} Sentry issues, rollup maintenance off (bare) and on (rollups), "
+            f"follow-up {how}:"
+        )
+        command = [sys.executable, str(ROOT / "bench" / "pull_sentry.py"), "--issues", str(issues)]
+        command += ["--database", "postgres", "--variants", "bare,rollups"]
+        subprocess.run([*command, "--workers", str(workers)], cwd=ROOT, check=True)
 
 
 def main() -> None:

@@ -12,18 +12,19 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize(
-    "script, figures",
+    "script, options, figures",
     [
-        ("webhooks.py", ["accepted/s", "p99 ms", "drain s"]),
-        ("api.py", ["/api/issues/?cursor=", "/api/sentry/projects/", "p99 ms"]),
-        ("web.py", ["/inbox/", "/products/1/", "/products/", "/sentry/", "p99 ms"]),
-        ("propagation.py", ["Jira done -> Sentry resolved over 3 changes", "p95"]),
-        ("pull_sentry.py", ["pull issues/s", "ratio", "% rollups"]),
+        ("webhooks.py", [], ["accepted/s", "p99 ms", "drain s"]),
+        ("api.py", [], ["/api/issues/?cursor=", "/api/sentry/projects/", "p99 ms"]),
+        ("web.py", [], ["/inbox/", "/products/1/", "/products/", "/sentry/", "p99 ms"]),
+        ("propagation.py", [], ["Jira done -> Sentry resolved over 3 changes", "p95"]),
+        ("pull_sentry.py", [], ["pull issues/s", "ratio", "% rollups"]),
+        ("pull_sentry.py", ["--workers", "1"], ["workers", "% bare"]),
     ],
 )
-def test_a_tiny_run_prints_its_figures_with_the_load_average(script, figures):
+def test_a_tiny_run_prints_its_figures_with_the_load_average(script, options, figures):
     done = subprocess.run(
-        [sys.executable, str(BENCH / script), "--tiny"],
+        [sys.executable, str(BENCH / script), "--tiny", *options],
         cwd=BENCH.parent,
         capture_output=True,
         text=True,
