@@ -111,6 +111,9 @@ def product_update(
     *, product: Product, parent: Product | None | object = _UNSET, **changes
 ) -> Product:
     """Change a product's fields and, when ``parent`` is given, move it with its whole subtree."""
+    unknown = set(changes) - {field.name for field in Product._meta.concrete_fields}
+    if unknown:
+        raise TypeError(f"Product has no field {', '.join(sorted(unknown))}")
     organization = product.organization
     owning_team = changes.get("owning_team")
     _check_same_organization(

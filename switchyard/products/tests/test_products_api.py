@@ -10,6 +10,7 @@ from switchyard.accounts.tests.factories import (
     UserFactory,
 )
 from switchyard.products.models import Product
+from switchyard.products.services import product_update
 from switchyard.products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +370,11 @@ def test_a_create_racing_another_answers_409_not_500(client_for, admin, org, mon
     assert (
         client_for(admin).post("/api/products/", {"name": "Late"}, format="json").status_code == 201
     )
+
+
+def test_a_change_naming_no_field_of_the_product_is_refused_not_ignored():
+    product = ProductFactory()
+    with pytest.raises(TypeError, match="no field fields"):
+        product_update(product=product, fields={"priority": "low"})
+    product.refresh_from_db()
+    assert product.priority == "medium"
