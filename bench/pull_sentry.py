@@ -12,7 +12,8 @@ migrates a fresh database, creates a Sentry connection pointing at the fake and 
    run to the end in this process, except the outbox's deliveries to a tracker (ticket creations
    are not part of the pull); with ``--workers N``, N ``db_worker`` processes run that work beside
    the pull instead, as deployed, and the follow-up is the time from the pull's end until they
-   have nothing left;
+   have nothing left (``workers CPU s``: theirs; ``machine CPU s``: every core's busy time over
+   pull and follow-up, PostgreSQL and the fake included);
 4. ceiling: the stored rows deleted and re-inserted with ``bulk_create``, in batches of the size
    the pull stores at a time.
 Each variant runs in its own fresh database: ``bare`` without insights' rollup maintenance,
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from benchlib import (
@@ -45,6 +47,7 @@ from benchlib import (
     database_names,
     load_average,
     print_table,
+    process_tree_cpu,
     setup_django,
 )
 
@@ -70,6 +73,8 @@ COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("ratio", lambda r: f"{r['ceiling_s'] / r['pull_s']:.2f}"),
     ("fetch-only s", lambda r: f"{r['fetch_s']:.1f}"),
     ("follow-up s", lambda r: f"{r['follow_up_s']:.1f}"),
+    ("workers CPU s", lambda r: f"{r['workers_cpu_s']:.1f}"),
+    ("machine CPU s", lambda r: f"{r['machine_cpu_s']:.1f}"),
     ("with follow-up issues/s", lambda r: f"{rate(r):,.0f}"),
     ("% of", lambda r: r.get("share", "")),
     ("every run issues/s", lambda r: " / ".join(f"{rate:,.0f}" for rate in r["rates"])),
@@ -252,15 +257,29 @@ def drain_follow_up() -> int:
 
 
 @contextlib.contextmanager
-def task_workers(count: int) -> Iterator[None]:
-    """``count`` task workers of this database for the duration, polling every 50 ms."""
+def task_workers(count: int) -> Iterator[Callable[[], float]]:
+    """``count`` task workers of this database for the duration, polling every 50 ms; yields a
+    function giving the CPU seconds they have used since they were ready."""
     with Processes(dict(os.environ)) as processes:
         for n in range(count):
             command = ["db_worker", "--worker-id", f"bench-{n}", "--interval", "0.05"]
             processes.start(f"worker-{n}", *MANAGE, *command, "--no-startup-delay")
         for n in range(count):
             processes.wait_for_line(f"worker-{n}", "Starting worker")
-        yield
+
+        def used() -> float:
+            return sum(process_tree_cpu(process.pid) for process in processes.running)
+
+        started = used()
+        yield lambda: used() - started
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of the machine has spent busy so far (/proc/stat; idle and
+    waiting for I/O excluded)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / ticks
 
 
 def wait_for_workers() -> int:
@@ -325,8 +344,8 @@ def measure(base_url: str, issues: int, variant: str, workers: int) -> dict[str,
     fetched, fetch_s = timed(
         lambda: sum(1 for _ in connector.iter_issues(seen_since=None, every_status=True))
     )
-    with task_workers(workers):
-        cpu_before = time.process_time()
+    with task_workers(workers) as workers_cpu:
+        cpu_before, busy_before = time.process_time(), machine_busy()
         run, pull_s = timed(
             lambda: connection_pull(
                 connection=connection, trigger=SyncRun.Trigger.COMMAND, full=True
@@ -334,6 +353,7 @@ def measure(base_url: str, issues: int, variant: str, workers: int) -> dict[str,
         )
         pull_cpu_s = time.process_time() - cpu_before
         tasks, follow_up_s = timed(wait_for_workers if workers else drain_follow_up)
+        machine_cpu_s, workers_cpu_s = machine_busy() - busy_before, workers_cpu()
     stored = SentryIssue.objects.filter(connection=connection)
     if run.status != SyncRun.Status.SUCCEEDED or fetched != issues or stored.count() != issues:
         raise SystemExit(
@@ -346,6 +366,8 @@ def measure(base_url: str, issues: int, variant: str, workers: int) -> dict[str,
     return {
         "issues": inserted,
         "workers": workers,
+        "workers_cpu_s": workers_cpu_s,
+        "machine_cpu_s": machine_cpu_s,
         "fetch_s": fetch_s,
         "pull_s": pull_s,
         "pull_cpu_s": pull_cpu_s,

@@ -50,11 +50,9 @@ class TrackedItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "item_id"], name="tracked_item_unique")
         ]
+        # No index over every item: what is open now is read from the stored counts, and each
+        # index here is written by every observation of a pull's batch.
         indexes = [
-            models.Index(
-                fields=["organization", "product_key", "source", "is_open", "bucket", "opened_at"],
-                name="tracked_item_open",
-            ),
             # Workload's closed items in a window, grouped index-only on PostgreSQL (open ones
             # are the stored workload counts); Sentry issues are not in it.
             models.Index(
@@ -76,7 +74,8 @@ class TrackedItem(models.Model):
 
 
 class Transition(models.Model):
-    """One counted change of an item, on a day; rollups are the sum of these."""
+    """One counted change of an item, on a day; rollups are the sum of these. Read by item (a
+    moved or gone item's history) or all at once (a rebuild), so only the item is indexed."""
 
     item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="transitions")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -87,9 +86,6 @@ class Transition(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.BigIntegerField(default=1, help_text="1, or the events seen.")
     seconds = models.BigIntegerField(null=True, blank=True, help_text="Time to resolve or close.")
-
-    class Meta:
-        indexes = [models.Index(fields=["organization", "day"], name="transition_org_day")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source} {self.item_id} {self.day}"
@@ -122,7 +118,6 @@ class DailyRollup(models.Model):
                 name="daily_rollup_unique",
             )
         ]
-        indexes = [models.Index(fields=["organization", "day"], name="rollup_org_day")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.product_key} {self.bucket} {self.day}"
