@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median, quantiles
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from switchyard.automation.models import AutomationRule, RuleMatch
@@ -247,13 +247,17 @@ def _workload_counts(organization, window: Window, product_keys: list[int] | Non
     return counts
 
 
-def _products_with_teams(organization) -> dict[int, dict]:
-    return {
-        p["pk"]: p
-        for p in Product.objects.filter(organization=organization).values(
-            "pk", "full_path", team=F("owning_team__name")
-        )
-    }
+def _products_with_teams(organization) -> dict[int, tuple[str, str]]:
+    """Each product's owning team ("" for none) and full path; ("", "") for no product."""
+    return defaultdict(
+        lambda: ("", ""),
+        {
+            pk: (team or "", full_path)
+            for pk, full_path, team in Product.objects.filter(
+                organization=organization
+            ).values_list("pk", "full_path", "owning_team__name")
+        },
+    )
 
 
 def workload(*, organization, window: Window, product_keys: list[int] | None = None) -> list[dict]:
@@ -265,9 +269,9 @@ def workload(*, organization, window: Window, product_keys: list[int] | None = N
     # source.
     return [
         {
-            "team": (products.get(key) or {}).get("team") or "",
+            "team": products[key][0],
             "product": key or None,
-            "full_path": (products.get(key) or {}).get("full_path", ""),
+            "full_path": products[key][1],
             "assignee": assignee,
             "source": source,
             **figures,
@@ -284,7 +288,7 @@ def team_workload(*, organization, window: Window) -> dict[str, list[dict]]:
     by_assignee: dict[tuple, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
     by_product: dict[tuple, dict[str, int]] = defaultdict(lambda: {"open": 0, "closed": 0})
     for (key, assignee, source), figures in _workload_counts(organization, window, None).items():
-        team = (products.get(key) or {}).get("team") or ""
+        team = products[key][0]
         for totals in (by_assignee[(team, assignee, source)], by_product[(team, key, source)]):
             totals["open"] += figures["open"]
             totals["closed"] += figures["closed"]
@@ -297,7 +301,7 @@ def team_workload(*, organization, window: Window) -> dict[str, list[dict]]:
             {
                 "team": team,
                 "product": key or None,
-                "full_path": (products.get(key) or {}).get("full_path", ""),
+                "full_path": products[key][1],
                 "source": source,
                 **figures,
             }

@@ -143,6 +143,10 @@ def test_another_organization_sees_none_of_it(client_for, world):
     team = TeamFactory(organization=world.organization)
     assert client_for(admin_of(world)).get(f"/api/insights/teams/{team.pk}/").status_code == 200
     assert stranger.get(f"/api/insights/teams/{team.pk}/").status_code == 404
+    customer = client_for(UserFactory(role="customer"))
+    assert customer.get(f"/api/insights/teams/{team.pk}/").status_code == 403
+    bad = client_for(admin_of(world)).get(f"/api/insights/teams/{team.pk}/", {"interval": "hour"})
+    assert bad.status_code == 400 and "interval" in bad.json()
     series = stranger.get("/api/insights/").json()["series"]
     assert sum(row["new"] for row in series) == 0
 
