@@ -67,7 +67,7 @@ def plan_of(sql: str, params) -> str:
         (plan,) = cursor.fetchone()
     slow: list[str] = []
 
-    def walk(node: dict, under_limit: bool) -> None:
+    def walk(node: dict) -> None:
         kind, relation = node["Node Type"], node.get("Relation Name", "")
         if kind == "Seq Scan" and relation in LARGE_TABLES:
             slow.append(f"seq scan {relation}")
@@ -76,9 +76,9 @@ def plan_of(sql: str, params) -> str:
         if kind == "Sort" and node.get("Plan Rows", 0) > 10_000:
             slow.append(f"sort of {node['Plan Rows']:,} rows")
         for child in node.get("Plans", []):
-            walk(child, under_limit or kind == "Limit")
+            walk(child)
 
-    walk(plan[0]["Plan"], False)
+    walk(plan[0]["Plan"])
     return ", ".join(slow) or "index"
 
 

@@ -19,7 +19,7 @@ import contextlib
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import partial
 from typing import Any
 
@@ -306,15 +306,24 @@ def _link_tickets(scale: Scale) -> None:
 def _track_items() -> None:
     """Insights' record of every item, as observing each would make it, then the open counts."""
     from django.db import connection
+    from django.utils import timezone
 
     from switchyard.insights import open_counts
     from switchyard.insights.models import TrackedItem
 
     columns = "organization_id, source, item_id, product_key, container_key, bucket, is_open, "
     columns += "opened_at, closed_at, events, users, assignee"
+    # Each item first seen today, as it is now (its first sight: ``insights.transitions``).
+    first_sight = "first_closed_at, first_events, observed_on"
+    today = timezone.now().astimezone(UTC).date()
     with connection.cursor() as cursor:
         for select, params in _item_selects():
-            cursor.execute(f"INSERT INTO {TrackedItem._meta.db_table} ({columns}) {select}", params)
+            cursor.execute(
+                f"WITH s ({columns}) AS ({select})"
+                f" INSERT INTO {TrackedItem._meta.db_table} ({columns}, {first_sight})"
+                f" SELECT {columns}, closed_at, events, %s FROM s",
+                [*params, today],
+            )
     open_counts.recompute()
 
 

@@ -6,8 +6,8 @@ project their live ticket is in (0 when they have none).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
@@ -23,8 +23,9 @@ NO_PRIORITY = "none"
 CUSTOMER_OPEN = {CustomerStatus.OPEN, CustomerStatus.IN_PROGRESS}
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
+    """An item as its source row says it is now (a tuple: a pull's batch builds thousands)."""
+
     organization_id: int
     product_key: int
     bucket: str

@@ -12,6 +12,15 @@ from django.db import models
 from switchyard.accounts.models import Organization
 
 
+def _owner() -> models.ForeignKey:
+    """The owning organization, with no index of its own: every read goes through a key or index
+    that begins with it (or by item), and every index is written by a pull's observations; an
+    organization's deletion scans these tables instead."""
+    return models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+
 class Source(models.TextChoices):
     SENTRY = "sentry", "Sentry issues"
     TICKET = "ticket", "Tickets"
@@ -31,7 +40,7 @@ class Kind(models.TextChoices):
 class TrackedItem(models.Model):
     """What insights last counted for one source item (a Sentry issue, a ticket, a customer issue)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = _owner()
     source = models.CharField(max_length=10, choices=Source.choices)
     item_id = models.PositiveBigIntegerField()
     product_key = models.PositiveBigIntegerField(default=0)
@@ -45,6 +54,13 @@ class TrackedItem(models.Model):
     events = models.BigIntegerField(default=0)
     users = models.BigIntegerField(default=0)
     assignee = models.CharField(max_length=254, blank=True)
+    # Its first sight, counted from these rather than stored as transitions (see
+    # ``insights.transitions``); zero and empty for items first counted by transitions.
+    first_closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it closed, if it was closed when first observed."
+    )
+    first_events = models.BigIntegerField(default=0, help_text="Events when first observed.")
+    observed_on = models.DateField(null=True, blank=True, help_text="Day first observed (UTC).")
 
     class Meta:
         constraints = [
@@ -74,11 +90,12 @@ class TrackedItem(models.Model):
 
 
 class Transition(models.Model):
-    """One counted change of an item, on a day; rollups are the sum of these. Read by item (a
-    moved or gone item's history) or all at once (a rebuild), so only the item is indexed."""
+    """One counted change of an item after its first sight, on a day; rollups are the sum of
+    these and of every item's first sight. Read by item (a moved or gone item's history) or all
+    at once (a rebuild), so only the item is indexed."""
 
     item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="transitions")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = _owner()
     product_key = models.PositiveBigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices)
     bucket = models.CharField(max_length=16)
@@ -91,14 +108,9 @@ class Transition(models.Model):
         return f"{self.kind} {self.source} {self.item_id} {self.day}"
 
 
-class DailyRollup(models.Model):
-    """An organization's figures of one source, product and level/priority on one day."""
+class DailyCounters(models.Model):
+    """The figures of a day (``rollups.COUNTERS``), summed from its transitions."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    product_key = models.PositiveBigIntegerField(default=0)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    bucket = models.CharField(max_length=16)
-    day = models.DateField()
     new = models.IntegerField(default=0)
     resolved = models.IntegerField(default=0)
     reopened = models.IntegerField(default=0)
@@ -112,6 +124,19 @@ class DailyRollup(models.Model):
     resolve_seconds = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyRollup(DailyCounters):
+    """An organization's figures of one source, product and level/priority on one day."""
+
+    organization = _owner()
+    product_key = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    bucket = models.CharField(max_length=16)
+    day = models.DateField()
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "product_key", "source", "bucket", "day"],
@@ -123,27 +148,18 @@ class DailyRollup(models.Model):
         return f"{self.source} {self.product_key} {self.bucket} {self.day}"
 
 
-class DailyTotal(models.Model):
+class DailyTotal(DailyCounters):
     """The daily rollups' figures with every level/priority together: one row per product (as
     ``product_key`` in ``DailyRollup``) and source a day, and one per source a day for the
     organization as a whole (``whole``, ``product_key`` 0). Kept by the same increments as the
     daily rows, so the series of the organization or of a product tree read one row per source
     (and product) and day rather than every product's every level and priority."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = _owner()
     whole = models.BooleanField(default=False, help_text="The organization's total (product 0).")
     product_key = models.PositiveBigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices)
     day = models.DateField()
-    new = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    reopened = models.IntegerField(default=0)
-    open_change = models.IntegerField(default=0)
-    events = models.BigIntegerField(default=0)
-    tickets_manual = models.IntegerField(default=0)
-    tickets_bulk = models.IntegerField(default=0)
-    tickets_rule = models.IntegerField(default=0)
-    resolve_seconds = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -165,7 +181,7 @@ class OpenCount(models.Model):
     level/priority an organization has open now, and (Sentry) the events and users of those open
     items: the figures of the product pages and of the Sentry project list."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = _owner()
     product_key = models.PositiveBigIntegerField(default=0)
     container_key = models.PositiveBigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -191,7 +207,7 @@ class WorkloadCount(models.Model):
     """How many tickets or customer issues of one product an assignee has open now ("" for
     nobody): the teams' workload, kept with the open counts."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = _owner()
     product_key = models.PositiveBigIntegerField(default=0)
     source = models.CharField(max_length=10, choices=Source.choices)
     assignee = models.CharField(max_length=254, blank=True)
@@ -236,7 +252,7 @@ class LinkSpan(models.Model):
     items say now; kept when either item or the link is observed, so resolution times read one
     row per link instead of joining the links to both items on each request."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = _owner()
     link = models.OneToOneField(
         "trackers.TicketLink", on_delete=models.CASCADE, related_name="+", primary_key=True
     )

@@ -1,4 +1,5 @@
-"""Daily rollups as the sum of transitions: incremented one key at a time, or recomputed.
+"""Daily rollups as the sum of transitions (stored, and the items' first sights): incremented one
+key at a time, or recomputed.
 
 Each transition counts in its daily row (organization, product, source, level/priority, day) and in
 two daily totals (``DailyTotal``): its product's, every level/priority together, and the
@@ -14,7 +15,8 @@ from datetime import date
 from django.db.models import Count, Q, Sum
 
 from switchyard.core.bulk import add_to_counters
-from switchyard.insights.models import DailyRollup, DailyTotal, Kind, Transition
+from switchyard.insights.models import DailyRollup, DailyTotal, Kind, TrackedItem, Transition
+from switchyard.insights.transitions import FirstSight, first_sight
 
 COUNTERS = [
     "new",
@@ -114,8 +116,8 @@ def _drop_empty(model, key: list[str], keys: list[tuple]) -> None:
 
 
 def recompute(*, since: date | None = None) -> int:
-    """Rollups from ``since`` on (all when None) recomputed from the transitions, then every
-    day's totals from the rollups; returns the rollup rows written."""
+    """Rollups from ``since`` on (all when None) recomputed from the transitions and the items'
+    first sights, then every day's totals from the rollups; returns the rollup rows written."""
     old = DailyRollup.objects.all()
     transitions = Transition.objects.all()
     if since is not None:
@@ -128,15 +130,31 @@ def recompute(*, since: date | None = None) -> int:
     opened = Q(kind__in=[Kind.NEW, Kind.REOPENED])
     sums["open_change"] = Count("pk", filter=opened) - Count("pk", filter=Q(kind=Kind.RESOLVED))
     sums["resolve_seconds"] = Sum("seconds", default=0)
+    summed = _first_sights(since)
+    for row in transitions.values(*KEY).annotate(**sums).order_by().iterator(chunk_size=2000):
+        summed.totals[tuple(row[name] for name in KEY)].update(
+            {column: row[column] for column in COUNTERS}
+        )
     rows = [
-        DailyRollup(**row)
-        for row in transitions.values(*KEY).annotate(**sums).order_by().iterator(chunk_size=2000)
+        DailyRollup(**dict(zip(KEY, key, strict=True)), **counts)
+        for key, counts in summed.totals.items()
+        if any(counts.values())
     ]
     DailyRollup.objects.bulk_create(rows, batch_size=2000)
     # Every day's: a rebuild's observations count only the daily rows, whatever day their
     # transitions fall on (``Change(with_totals=False)``).
     _recompute_totals()
     return len(rows)
+
+
+def _first_sights(since: date | None) -> Change:
+    """What every item's first sight counts (from ``since`` on), summed per daily row."""
+    summed = Change()
+    items = TrackedItem.objects.order_by().values_list(*FirstSight._fields)
+    for values in items.iterator(chunk_size=5000):
+        rows = first_sight(FirstSight(*values))
+        summed.add((row for row in rows if since is None or row.day >= since), 1)
+    return summed
 
 
 def _recompute_totals() -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import islice
-from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -24,6 +23,14 @@ from switchyard.insights import open_counts, rollups, spans
 from switchyard.insights.facts import Fact, all_ids, facts
 from switchyard.insights.health import health_scores
 from switchyard.insights.models import HealthSnapshot, Kind, Source, TrackedItem, Transition
+from switchyard.insights.transitions import (
+    FirstSight,
+    Row,
+    day_of,
+    first_sight,
+    resolution,
+    transition,
+)
 from switchyard.monitoring.models import SentryIssue
 from switchyard.products.models import Product
 from switchyard.support.models import CustomerIssue
@@ -47,36 +54,6 @@ TICKET_KIND = {
 }
 
 
-def day_of(moment: datetime) -> date:
-    """Days are UTC days."""
-    return moment.astimezone(UTC).date()
-
-
-class Row(NamedTuple):
-    """A transition as inserted and counted: the columns of ``Transition``, no model instance."""
-
-    item_id: int
-    organization_id: int
-    product_key: int
-    source: str
-    bucket: str
-    day: date
-    kind: str
-    amount: int = 1
-    seconds: int | None = None
-
-
-class Seen(NamedTuple):
-    """An item seen for the first time, as its transitions need it."""
-
-    pk: int
-    organization_id: int
-    product_key: int
-    source: str
-    bucket: str
-    opened_at: datetime
-
-
 ITEM_COLUMNS = [
     "organization_id",
     "source",
@@ -90,30 +67,17 @@ ITEM_COLUMNS = [
     "events",
     "users",
     "assignee",
+    "first_closed_at",
+    "first_events",
+    "observed_on",
 ]
 
 
-def _transition(item: TrackedItem | Seen, kind: str, at: datetime, **extra) -> Row:
-    return Row(
-        item.pk,
-        item.organization_id,
-        item.product_key,
-        item.source,
-        item.bucket,
-        day_of(at),
-        kind,
-        **extra,
-    )
-
-
-def _resolution(item: TrackedItem | Seen, at: datetime) -> Row:
-    seconds = max(0, int((at - item.opened_at).total_seconds()))
-    return _transition(item, Kind.RESOLVED, at, seconds=seconds)
-
-
 def _first_sight(source: str, unseen: dict[int, Fact], now: datetime) -> list[Row]:
-    """Items seen for the first time, inserted from their values: new, resolved if closed,
-    events."""
+    """Items seen for the first time, inserted from their values; what their first sight
+    counts (kept on the items, not stored as transitions)."""
+    today = day_of(now)
+    closed = [None if fact.is_open else (fact.closed_at or now) for fact in unseen.values()]
     values = [
         (
             fact.organization_id,
@@ -124,45 +88,60 @@ def _first_sight(source: str, unseen: dict[int, Fact], now: datetime) -> list[Ro
             fact.bucket,
             fact.is_open,
             fact.opened_at,
-            None if fact.is_open else (fact.closed_at or now),
+            closed_at,
             fact.events,
             fact.users,
             fact.assignee,
+            closed_at,
+            fact.events,
+            today,
         )
-        for item_id, fact in unseen.items()
+        for (item_id, fact), closed_at in zip(unseen.items(), closed, strict=True)
     ]
     pks = insert_rows_returning_ids(TrackedItem, ITEM_COLUMNS, values)
-    added = []
-    for pk, row in zip(pks, values, strict=True):
-        item = Seen(pk, row[0], row[3], source, row[5], row[7])
-        added.append(_transition(item, Kind.NEW, item.opened_at))
-        if not row[6]:
-            added.append(_resolution(item, row[8]))
-        if row[9]:
-            added.append(_transition(item, Kind.EVENTS, now, amount=row[9]))
-    return added
+    return [
+        row
+        for pk, fact, closed_at in zip(pks, unseen.values(), closed, strict=True)
+        for row in first_sight(
+            FirstSight(
+                pk,
+                fact.organization_id,
+                fact.product_key,
+                source,
+                fact.bucket,
+                fact.opened_at,
+                closed_at,
+                fact.events,
+                today,
+            )
+        )
+    ]
 
 
-def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: dict[int, TrackedItem]):
-    """Transitions from what ``item`` counted to ``fact``; a moved item goes into ``moving``."""
+Moving = dict[int, tuple[TrackedItem, list[Row]]]
+
+
+def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: Moving) -> list[Row]:
+    """Transitions from what ``item`` counted to ``fact``; a moved item goes into ``moving``,
+    with what its first sight counted where it was."""
     added = []
     if (item.product_key, item.bucket) != (fact.product_key, fact.bucket):
+        moving[item.pk] = (item, first_sight(item))
         item.product_key, item.bucket = fact.product_key, fact.bucket
-        moving[item.pk] = item
     if item.is_open and not fact.is_open:
         item.closed_at = fact.closed_at or now
-        added.append(_resolution(item, item.closed_at))
+        added.append(resolution(item, item.closed_at))
     elif fact.is_open and not item.is_open:
         item.closed_at = None
-        added.append(_transition(item, Kind.REOPENED, now))
+        added.append(transition(item, Kind.REOPENED, day_of(now)))
     if fact.events > item.events:
-        added.append(_transition(item, Kind.EVENTS, now, amount=fact.events - item.events))
+        added.append(transition(item, Kind.EVENTS, day_of(now), amount=fact.events - item.events))
     item.is_open, item.container_key = fact.is_open, fact.container_key
     item.events, item.users, item.assignee = fact.events, fact.users, fact.assignee
     return added
 
 
-def _refile(moving: dict[int, TrackedItem], change: rollups.Change) -> list[Transition]:
+def _refile(moving: Moving, change: rollups.Change) -> list[Transition | Row]:
     """Moved items' history withdrawn (into ``change``) from the rows it was counted in and
     re-filed under their new product and bucket (one update per destination); returns it, to be
     added there."""
@@ -170,16 +149,19 @@ def _refile(moving: dict[int, TrackedItem], change: rollups.Change) -> list[Tran
         return []
     history = list(Transition.objects.filter(item_id__any=list(moving)))
     change.add(history, -1)
+    for _, counted in moving.values():
+        change.add(counted, -1)
     destinations: dict[tuple, list[int]] = defaultdict(list)
-    for item in moving.values():
+    for item, _ in moving.values():
         destinations[(item.product_key, item.bucket)].append(item.pk)
     for (product_key, bucket), item_ids in sorted(destinations.items()):
         Transition.objects.filter(item_id__any=item_ids).update(
             product_key=product_key, bucket=bucket
         )
     for t in history:
-        t.product_key, t.bucket = moving[t.item_id].product_key, moving[t.item_id].bucket
-    return history
+        item, _ = moving[t.item_id]
+        t.product_key, t.bucket = item.product_key, item.bucket
+    return history + [row for item, _ in moving.values() for row in first_sight(item)]
 
 
 def items_observe(
@@ -204,10 +186,11 @@ def items_observe(
         counts = open_counts.Tally()
         counts.withdraw(items.values())
         added: list[Row] = []
-        moving: dict[int, TrackedItem] = {}
+        moving: Moving = {}
         gone = [item for item_id, item in items.items() if item_id not in found]
         spanned = [item.item_id for item in gone]
         withdrawn = list(Transition.objects.filter(item_id__any=[item.pk for item in gone]))
+        withdrawn += [row for item in gone for row in first_sight(item)]
         changed = []
         for item_id, fact in found.items():
             if item := items.get(item_id):
@@ -222,18 +205,18 @@ def items_observe(
         change = rollups.Change(with_totals=not rebuilding)
         moved = _refile(moving, change)
         unseen = {item_id: fact for item_id, fact in found.items() if item_id not in items}
-        added += _first_sight(source, unseen, now)
+        first = _first_sight(source, unseen, now)
         insert_rows(Transition, Row._fields, added)
         change.add(withdrawn, -1)
         TrackedItem.objects.filter(pk__any=[item.pk for item in gone]).delete()
-        change.add(added + moved, 1)
+        change.add(added + moved + first, 1)
         change.write()
         counts.add(item for item in items.values() if item.item_id in found)
         counts.add_new(source, unseen.values())
         counts.apply()
         if not rebuilding:
             spans.refresh(source=source, item_ids=spanned + list(unseen))
-    return len(added) + len(withdrawn)
+    return len(added) + len(first) + len(withdrawn)
 
 
 def link_observe(*, link_id: int) -> bool:
@@ -258,7 +241,7 @@ def link_observe(*, link_id: int) -> bool:
         )
         if item is None or item.transitions.filter(kind__in=TICKET_KIND.values()).exists():
             return False
-        made = _transition(item, kind, link.created_at)
+        made = transition(item, kind, day_of(link.created_at))
         insert_rows(Transition, Row._fields, [made])
         rollups.apply([made], 1)
     return True
