@@ -10,7 +10,7 @@ history counts both: its stored transitions and ``first_sight(item)``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from switchyard.insights.models import Kind, TrackedItem
 
@@ -34,19 +34,8 @@ class Row(NamedTuple):
     seconds: int | None = None
 
 
-class Item(Protocol):
-    """What a transition needs of its item: a ``TrackedItem`` or a ``FirstSight``."""
-
-    pk: int
-    organization_id: int
-    product_key: int
-    source: str
-    bucket: str
-    opened_at: datetime
-
-
 class FirstSight(NamedTuple):
-    """The fields of a ``TrackedItem`` its first sight is counted from."""
+    """The fields of a ``TrackedItem`` its transitions and first sight are counted from."""
 
     pk: int
     organization_id: int
@@ -59,7 +48,7 @@ class FirstSight(NamedTuple):
     observed_on: date | None
 
 
-def transition(item: Item, kind: str, day: date, **extra) -> Row:
+def transition(item: FirstSight | TrackedItem, kind: str, day: date, **extra) -> Row:
     return Row(
         item.pk,
         item.organization_id,
@@ -72,7 +61,7 @@ def transition(item: Item, kind: str, day: date, **extra) -> Row:
     )
 
 
-def resolution(item: Item, at: datetime) -> Row:
+def resolution(item: FirstSight | TrackedItem, at: datetime) -> Row:
     seconds = max(0, int((at - item.opened_at).total_seconds()))
     return transition(item, Kind.RESOLVED, day_of(at), seconds=seconds)
 
