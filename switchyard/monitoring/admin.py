@@ -1,21 +1,19 @@
-"""Admin for Sentry projects and issues: live figures, filters, links, mapping and status actions."""
+"""Admin for Sentry projects and issues: figures, filters, links, mapping and status actions."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
 from switchyard.accounts.admin import OrganizationScopedAdmin
 from switchyard.core.exceptions import DomainError
 from switchyard.monitoring import services
+from switchyard.monitoring.figures import project_figures
 from switchyard.monitoring.handlers import SENTRY_PROJECTS
 from switchyard.monitoring.models import IssueStatus, SentryIssue, SentryProject
 from switchyard.products.admin import priority_badge
 from switchyard.products.admin_mapping import assign_to_product_action, remove_product_action
-
-UNRESOLVED = Q(issues__status=IssueStatus.UNRESOLVED, issues__is_deleted=False)
 
 
 def product_link(product):
@@ -89,12 +87,15 @@ class SentryProjectAdmin(OrganizationScopedAdmin):
     ]
 
     def get_queryset(self, request):
+        # The figures the project list of the API shows, kept per project (``monitoring.figures``)
+        # rather than counted over every issue of every project on the page.
+        figures = project_figures()
         return (
             super()
             .get_queryset(request)
             .annotate(
-                open_issues=Count("issues", filter=UNRESOLVED),
-                open_events=Sum("issues__event_count", filter=UNRESOLVED),
+                open_issues=figures["unresolved_issues"],
+                open_events=figures["unresolved_events"],
             )
         )
 
