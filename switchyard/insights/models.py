@@ -55,7 +55,8 @@ class TrackedItem(models.Model):
     users = models.BigIntegerField(default=0)
     assignee = models.CharField(max_length=254, blank=True)
     # Its first sight, counted from these rather than stored as transitions (see
-    # ``insights.transitions``); zero and empty for items first counted by transitions.
+    # ``insights.transitions``). Items observed before these columns have them zero and empty:
+    # their first close and events are stored transitions (their "new" is implied all the same).
     first_closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When it closed, if it was closed when first observed."
     )
