@@ -8,7 +8,7 @@ side, into tables whose secondary indexes are dropped first and built once after
 than keeping each up to date row by row, the trigram ones above all), with foreign keys not
 checked row by row (the fill only makes valid references); SQLite through ``bulk_create``. Insights'
 record of each item (what its subscribers would have written) is filled from the rows with one
-``INSERT ... SELECT`` per source, and the open counts the product pages read recomputed from it.
+``INSERT ... SELECT`` per source (``insights.services.items_first_seen``), and the open counts the product pages read recomputed from it.
 ``facts()`` finds what an earlier fill made, so that a database filled once can be measured again
 after a change.
 """
@@ -19,7 +19,7 @@ import contextlib
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -305,101 +305,15 @@ def _link_tickets(scale: Scale) -> None:
 
 def _track_items() -> None:
     """Insights' record of every item, as observing each would make it, then the open counts."""
-    from django.db import connection
     from django.utils import timezone
 
-    from switchyard.insights import open_counts
-    from switchyard.insights.models import TrackedItem
+    from switchyard.insights import facts, open_counts, services
+    from switchyard.insights.models import Source
 
-    columns = "organization_id, source, item_id, product_key, container_key, bucket, is_open, "
-    columns += "opened_at, closed_at, events, users, assignee"
-    # Each item first seen today, as it is now (its first sight: ``insights.transitions``).
-    first_sight = "first_closed_at, first_events, observed_on"
-    today = timezone.now().astimezone(UTC).date()
-    with connection.cursor() as cursor:
-        for select, params in _item_selects():
-            cursor.execute(
-                f"WITH s ({columns}) AS ({select})"
-                f" INSERT INTO {TrackedItem._meta.db_table} ({columns}, {first_sight})"
-                f" SELECT {columns}, closed_at, events, %s FROM s",
-                [*params, today],
-            )
-    open_counts.recompute()
-
-
-def _item_selects() -> list[tuple[str, list]]:
-    """Per source, the SELECT of its items' rows as ``insights.facts`` reads them."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
-
-    from switchyard.monitoring.models import SentryIssue, SentryProject
-    from switchyard.support.models import CustomerIssue
-    from switchyard.sync.models import Connection
-    from switchyard.trackers.models import PriorityMapping, Ticket, TicketLink, TrackerProject
-
-    table = {
-        model: model._meta.db_table
-        for model in [
-            SentryIssue, SentryProject, CustomerIssue, Connection, PriorityMapping,
-            Ticket, TicketLink, TrackerProject, get_user_model(),
-        ]
-    }  # fmt: skip
     now = timezone.now()
-    customer_type = ContentType.objects.get_for_model(CustomerIssue).pk
-    return [
-        (_sentry_items_select(table, SentryIssue, Connection, SentryProject), []),
-        (_ticket_items_select(table, Ticket, Connection, TrackerProject, PriorityMapping), [now]),
-        (
-            _customer_items_select(table, CustomerIssue, TicketLink, TrackerProject),
-            [customer_type, now],
-        ),
-    ]
-
-
-def _sentry_items_select(table, issue, connection, project) -> str:
-    return (
-        f"SELECT c.organization_id, 'sentry', i.id, COALESCE(p.product_id, 0), i.project_id,"
-        f" i.level,"
-        f" i.status = 'unresolved', i.first_seen,"
-        f" CASE WHEN i.status = 'unresolved' THEN NULL ELSE i.last_seen END,"
-        f" i.event_count, i.user_count, i.assignee_email"
-        f" FROM {table[issue]} i JOIN {table[connection]} c ON c.id = i.connection_id"
-        f" JOIN {table[project]} p ON p.id = i.project_id WHERE NOT i.is_deleted"
-    )
-
-
-def _ticket_items_select(table, ticket, connection, project, priority_mapping) -> str:
-    from switchyard.trackers.models import CLOSED_CATEGORIES
-
-    closed = ", ".join(f"'{category}'" for category in sorted(CLOSED_CATEGORIES))
-    return (
-        f"SELECT c.organization_id, 'ticket', t.id, COALESCE(p.product_id, 0), t.tracker_project_id,"
-        f" COALESCE((SELECT m.priority FROM {table[priority_mapping]} m"
-        f" WHERE m.tracker_project_id = p.id AND m.remote_priority = t.priority), 'none'),"
-        f" t.status_category NOT IN ({closed}), t.remote_created_at,"
-        f" CASE WHEN t.status_category IN ({closed}) THEN COALESCE(t.resolved_at, %s) END,"
-        f" 0, 0, t.assignee_email"
-        f" FROM {table[ticket]} t JOIN {table[connection]} c ON c.id = t.connection_id"
-        f" JOIN {table[project]} p ON p.id = t.tracker_project_id"
-        f" WHERE NOT t.is_deleted"
-    )
-
-
-def _customer_items_select(table, issue, link, project) -> str:
-    from django.contrib.auth import get_user_model
-
-    return (
-        f"SELECT i.organization_id, 'customer', i.id, COALESCE((SELECT p.product_id"
-        f" FROM {table[link]} l JOIN {table[project]} p"
-        f" ON p.id = l.tracker_project_id WHERE l.source_type_id = %s"
-        f" AND l.source_id = i.id AND l.is_active AND p.product_id IS NOT NULL"
-        f" ORDER BY l.id LIMIT 1), 0), 0, i.priority, i.status IN ('open', 'in_progress'),"
-        f" i.created_at, CASE WHEN i.status NOT IN ('open', 'in_progress')"
-        f" THEN COALESCE(i.resolved_at, %s) END, 0, 0, COALESCE(u.email, '')"
-        f" FROM {table[issue]} i"
-        f" LEFT JOIN {table[get_user_model()]} u ON u.id = i.assigned_to_id"
-    )
+    for source in Source.values:
+        services.items_first_seen(source=source, rows=facts.live(source), now=now)
+    open_counts.recompute()
 
 
 @contextlib.contextmanager

@@ -81,34 +81,20 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
             cursor.execute(_values(table, columns, len(chunk)), _parameters(model, columns, chunk))
 
 
-def insert_rows_returning_ids(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
-) -> list[int]:
-    """Insert ``rows`` like ``insert_rows``; their new primary keys, in the order of ``rows``."""
-    if not rows:
-        return []
-    table = model._meta.db_table
-    pk = model._meta.pk.column
-    if connection.vendor == "postgresql":
-        # Keys drawn from the table's own sequence first, so the rows can be copied with them.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, len(rows)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        _copy(table, [pk, *columns], [(key, *row) for key, row in zip(ids, rows, strict=True)])
-        return ids
-    ids = []
+def insert_selected(
+    model: type[models.Model], columns: Sequence[str], rows: models.QuerySet, returning: str
+) -> list:
+    """Insert the rows a query selects (``values_list`` in ``columns``' order) into ``model``'s
+    table, without reading them out of the database; the ``returning`` column of each."""
+    select, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, len(columns)):
-            # Rows come back in the order they were given, as Django's bulk_create relies on.
-            cursor.execute(
-                f"{_values(table, columns, len(chunk))} RETURNING {connection.ops.quote_name(pk)}",
-                _parameters(model, columns, chunk),
-            )
-            ids += [row[0] for row in cursor.fetchall()]
-    return ids
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
+            f" {select} RETURNING {quote(returning)}",
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def insert_rows_skipping_conflicts(

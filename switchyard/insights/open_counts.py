@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from switchyard.core.bulk import add_to_counters
-from switchyard.insights.facts import Fact
 from switchyard.insights.models import OpenCount, Source, TrackedItem, WorkloadCount
 
 WORKLOAD_SOURCES = [Source.TICKET, Source.CUSTOMER]
@@ -35,14 +34,23 @@ class _Kept:
     figures: dict[str, Count | Sum]  # each figure as an aggregate over the items it counts
     counted = Q()
 
-    def key_of(self, item: TrackedItem | Fact, source: str) -> tuple:
-        return tuple(source if name == "source" else getattr(item, name) for name in self.key)
+    def key_of(self, item: TrackedItem) -> tuple:
+        return tuple(getattr(item, name) for name in self.key)
 
-    def figures_of(self, item: TrackedItem | Fact) -> list[int]:
+    def figures_of(self, item: TrackedItem) -> list[int]:
         raise NotImplementedError
 
     def counts(self, source: str) -> bool:
         return True
+
+    def summed(self, items: QuerySet) -> QuerySet:
+        """What these items (``TrackedItem`` rows) count, per key, summed by the database."""
+        return (
+            items.filter(self.counted, is_open=True)
+            .values(*self.key)
+            .annotate(**self.figures)
+            .order_by()
+        )
 
 
 class _Open(_Kept):
@@ -78,28 +86,31 @@ class Tally:
             defaultdict(lambda kept=kept: [0] * len(kept.figures)) for kept in KEPT
         ]
 
-    def _count(self, item: TrackedItem | Fact, source: str, sign: int) -> None:
+    def _count(self, item: TrackedItem, sign: int) -> None:
         if not item.is_open:
             return
         for kept, totals in zip(KEPT, self.totals, strict=True):
-            if kept.counts(source):
-                row = totals[kept.key_of(item, source)]
+            if kept.counts(item.source):
+                row = totals[kept.key_of(item)]
                 for position, value in enumerate(kept.figures_of(item)):
                     row[position] += sign * value
 
     def withdraw(self, items: Iterable[TrackedItem]) -> None:
         """What these items count as they are now (call before changing them)."""
         for item in items:
-            self._count(item, item.source, -1)
+            self._count(item, -1)
 
     def add(self, items: Iterable[TrackedItem]) -> None:
         for item in items:
-            self._count(item, item.source, 1)
+            self._count(item, 1)
 
-    def add_new(self, source: str, facts: Iterable[Fact]) -> None:
-        """Items seen for the first time, counted from the facts they were inserted from."""
-        for fact in facts:
-            self._count(fact, source, 1)
+    def add_stored(self, items: QuerySet) -> None:
+        """What these items count as stored, summed by the database (a pull's new items)."""
+        for kept, totals in zip(KEPT, self.totals, strict=True):
+            for row in kept.summed(items):
+                figures = totals[tuple(row[name] for name in kept.key)]
+                for position, name in enumerate(kept.figures):
+                    figures[position] += int(row[name])  # a numeric sum on PostgreSQL
 
     def apply(self) -> None:
         for kept, totals in zip(KEPT, self.totals, strict=True):
@@ -121,12 +132,7 @@ def recompute() -> int:
     made = 0
     for kept in KEPT:
         kept.model.objects.all().delete()
-        rows = (
-            TrackedItem.objects.filter(kept.counted, is_open=True)
-            .values(*kept.key)
-            .annotate(**kept.figures)
-            .order_by()
-        )
+        rows = kept.summed(TrackedItem.objects.all())
         made += len(
             kept.model.objects.bulk_create([kept.model(**row) for row in rows], batch_size=2000)
         )

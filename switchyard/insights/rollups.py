@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from switchyard.core.bulk import add_to_counters
 from switchyard.insights.models import DailyRollup, DailyTotal, Kind, TrackedItem, Transition
-from switchyard.insights.transitions import FirstSight, first_sight
+from switchyard.insights.transitions import ResolveSeconds
 
 COUNTERS = [
     "new",
@@ -75,6 +76,16 @@ class Change:
             counts["open_change"] += sign * OPEN_CHANGE.get(t.kind, 0)
             counts["resolve_seconds"] += sign * (t.seconds or 0)
 
+    def add_first_sights(self, items: QuerySet, sign: int, since: date | None = None) -> int:
+        """Count (sign 1) or withdraw (sign -1) the first sights of these items as they are
+        stored now (from ``since`` on), summed by the database; returns how many transitions
+        they stand for."""
+        counted = 0
+        for key, counts, transitions in first_sights(items, since):
+            self.totals[key].update({column: sign * n for column, n in counts.items()})
+            counted += transitions
+        return counted
+
     def write(self) -> None:
         written = [(DailyRollup, KEY, self.totals)]
         if self.with_totals:
@@ -130,7 +141,8 @@ def recompute(*, since: date | None = None) -> int:
     opened = Q(kind__in=[Kind.NEW, Kind.REOPENED])
     sums["open_change"] = Count("pk", filter=opened) - Count("pk", filter=Q(kind=Kind.RESOLVED))
     sums["resolve_seconds"] = Sum("seconds", default=0)
-    summed = _first_sights(since)
+    summed = Change()
+    summed.add_first_sights(TrackedItem.objects.all(), 1, since)
     for row in transitions.values(*KEY).annotate(**sums).order_by().iterator(chunk_size=2000):
         summed.totals[tuple(row[name] for name in KEY)].update(
             {column: row[column] for column in COUNTERS}
@@ -147,14 +159,33 @@ def recompute(*, since: date | None = None) -> int:
     return len(rows)
 
 
-def _first_sights(since: date | None) -> Change:
-    """What every item's first sight counts (from ``since`` on), summed per daily row."""
-    summed = Change()
-    items = TrackedItem.objects.order_by().values_list(*FirstSight._fields)
-    for values in items.iterator(chunk_size=5000):
-        rows = first_sight(FirstSight(*values))
-        summed.add((row for row in rows if since is None or row.day >= since), 1)
-    return summed
+def first_sights(items: QuerySet, since: date | None = None) -> Iterable[tuple]:
+    """What the first sights of ``items`` (``TrackedItem`` rows) count from ``since`` on, per
+    daily row: (key, counters, transitions counted). An item's first sight is new on the UTC day
+    it opened; resolved on the day of its ``first_closed_at``, with the seconds ``resolution``
+    counts; its ``first_events`` on the day it was first observed."""
+    counted = [
+        (TruncDate("opened_at", tzinfo=UTC), Q(), {"new": Count("pk"), "open_change": Count("pk")}),
+        (
+            TruncDate("first_closed_at", tzinfo=UTC),
+            Q(first_closed_at__isnull=False),
+            {
+                "resolved": Count("pk"),
+                "open_change": -Count("pk"),
+                "resolve_seconds": Sum(ResolveSeconds("first_closed_at", "opened_at")),
+            },
+        ),
+        (F("observed_on"), Q(first_events__gt=0), {"events": Sum("first_events")}),
+    ]
+    for day, which, sums in counted:
+        rows = items.filter(which).annotate(first_day=day)
+        if since is not None:
+            rows = rows.filter(first_day__gte=since)
+        grouped = rows.values(*KEY[:-1], "first_day").annotate(transitions=Count("pk"), **sums)
+        for row in grouped.order_by():
+            key = (*(row[name] for name in KEY[:-1]), row["first_day"])
+            # int(): PostgreSQL's sum of bigints is a numeric.
+            yield key, Counter({column: int(row[column]) for column in sums}), row["transitions"]
 
 
 def _recompute_totals() -> None:

@@ -15,22 +15,17 @@ from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Case, DateField, DateTimeField, F, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from switchyard.accounts.models import Organization
-from switchyard.core.bulk import insert_rows, insert_rows_returning_ids
-from switchyard.insights import open_counts, rollups, spans
-from switchyard.insights.facts import Fact, all_ids, facts
+from switchyard.core.bulk import insert_rows, insert_selected
+from switchyard.insights import facts, open_counts, rollups, spans
+from switchyard.insights.facts import Fact
 from switchyard.insights.health import health_scores
 from switchyard.insights.models import HealthSnapshot, Kind, Source, TrackedItem, Transition
-from switchyard.insights.transitions import (
-    FirstSight,
-    Row,
-    day_of,
-    first_sight,
-    resolution,
-    transition,
-)
+from switchyard.insights.transitions import Row, day_of, resolution, transition
 from switchyard.monitoring.models import SentryIssue
 from switchyard.products.models import Product
 from switchyard.support.models import CustomerIssue
@@ -54,79 +49,47 @@ TICKET_KIND = {
 }
 
 
-ITEM_COLUMNS = [
-    "organization_id",
-    "source",
-    "item_id",
-    "product_key",
-    "container_key",
-    "bucket",
-    "is_open",
-    "opened_at",
-    "closed_at",
-    "events",
-    "users",
-    "assignee",
-    "first_closed_at",
-    "first_events",
-    "observed_on",
-]
+def items_first_seen(*, source: str, rows: QuerySet, now: datetime) -> list[int]:
+    """Source rows (of ``facts.live(source)``) no item tracks yet, inserted as tracked items
+    straight from their facts (one ``INSERT ... SELECT``, no row through Python): first observed
+    ``now``, their first sight kept on them. Counts nothing (``items_observe`` does, and a bulk
+    fill recomputes); returns their item ids."""
+    fact = facts.columns(source)
+    closed = Case(
+        When(fact["is_open"], then=None),
+        default=Coalesce(fact["closed_at"], Value(now)),
+        output_field=DateTimeField(),
+    )
+    inserted = {
+        "organization_id": fact["organization_id"],
+        "source": Value(source),
+        "item_id": F("pk"),
+        "product_key": fact["product_key"],
+        "container_key": fact["container_key"],
+        "bucket": fact["bucket"],
+        "is_open": fact["is_open"],
+        "opened_at": fact["opened_at"],
+        "closed_at": closed,
+        "events": fact["events"],
+        "users": fact["users"],
+        "assignee": fact["assignee"],
+        "first_closed_at": closed,
+        "first_events": fact["events"],
+        "observed_on": Value(day_of(now), output_field=DateField()),
+    }
+    return insert_selected(
+        TrackedItem, list(inserted), rows.values_list(*inserted.values()), returning="item_id"
+    )
 
 
-def _first_sight(source: str, unseen: dict[int, Fact], now: datetime) -> list[Row]:
-    """Items seen for the first time, inserted from their values; what their first sight
-    counts (kept on the items, not stored as transitions)."""
-    today = day_of(now)
-    closed = [None if fact.is_open else (fact.closed_at or now) for fact in unseen.values()]
-    values = [
-        (
-            fact.organization_id,
-            source,
-            item_id,
-            fact.product_key,
-            fact.container_key,
-            fact.bucket,
-            fact.is_open,
-            fact.opened_at,
-            closed_at,
-            fact.events,
-            fact.users,
-            fact.assignee,
-            closed_at,
-            fact.events,
-            today,
-        )
-        for (item_id, fact), closed_at in zip(unseen.items(), closed, strict=True)
-    ]
-    pks = insert_rows_returning_ids(TrackedItem, ITEM_COLUMNS, values)
-    return [
-        row
-        for pk, fact, closed_at in zip(pks, unseen.values(), closed, strict=True)
-        for row in first_sight(
-            FirstSight(
-                pk,
-                fact.organization_id,
-                fact.product_key,
-                source,
-                fact.bucket,
-                fact.opened_at,
-                closed_at,
-                fact.events,
-                today,
-            )
-        )
-    ]
-
-
-Moving = dict[int, tuple[TrackedItem, list[Row]]]
+Moving = dict[int, TrackedItem]
 
 
 def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: Moving) -> list[Row]:
-    """Transitions from what ``item`` counted to ``fact``; a moved item goes into ``moving``,
-    with what its first sight counted where it was."""
+    """Transitions from what ``item`` counted to ``fact``; a moved item goes into ``moving``."""
     added = []
     if (item.product_key, item.bucket) != (fact.product_key, fact.bucket):
-        moving[item.pk] = (item, first_sight(item))
+        moving[item.pk] = item
         item.product_key, item.bucket = fact.product_key, fact.bucket
     if item.is_open and not fact.is_open:
         item.closed_at = fact.closed_at or now
@@ -141,27 +104,73 @@ def _follow(item: TrackedItem, fact: Fact, now: datetime, moving: Moving) -> lis
     return added
 
 
-def _refile(moving: Moving, change: rollups.Change) -> list[Transition | Row]:
-    """Moved items' history withdrawn (into ``change``) from the rows it was counted in and
+def _refile(moving: Moving, change: rollups.Change) -> list[Transition]:
+    """Moved items' stored history withdrawn (into ``change``) from the rows it was counted in and
     re-filed under their new product and bucket (one update per destination); returns it, to be
-    added there."""
+    added there. Their first sights move with the items themselves."""
     if not moving:
         return []
     history = list(Transition.objects.filter(item_id__any=list(moving)))
     change.add(history, -1)
-    for _, counted in moving.values():
-        change.add(counted, -1)
     destinations: dict[tuple, list[int]] = defaultdict(list)
-    for item, _ in moving.values():
+    for item in moving.values():
         destinations[(item.product_key, item.bucket)].append(item.pk)
     for (product_key, bucket), item_ids in sorted(destinations.items()):
         Transition.objects.filter(item_id__any=item_ids).update(
             product_key=product_key, bucket=bucket
         )
     for t in history:
-        item, _ = moving[t.item_id]
+        item = moving[t.item_id]
         t.product_key, t.bucket = item.product_key, item.bucket
-    return history + [row for item, _ in moving.values() for row in first_sight(item)]
+    return history
+
+
+def _observe_tracked(
+    source: str,
+    items: dict[int, TrackedItem],
+    now: datetime,
+    change: rollups.Change,
+    counts: open_counts.Tally,
+) -> tuple[int, list[int]]:
+    """What changed in these tracked items (locked, by item id) since they were counted: followed
+    to their facts, moved, or gone; counted into ``change`` and ``counts``. Returns how many
+    transitions were added or withdrawn and the item ids whose resolution spans change."""
+    if not items:
+        return 0, []
+    found = facts.facts(source, list(items))
+    counts.withdraw(items.values())
+    gone = [item.pk for item_id, item in items.items() if item_id not in found]
+    spanned = [item_id for item_id in items if item_id not in found]
+    added: list[Row] = []
+    moving: Moving = {}
+    changed = []
+    for item_id, fact in found.items():
+        item = items[item_id]
+        before = [getattr(item, name) for name in FOLLOWED]
+        added += _follow(item, fact, now, moving)
+        after = [getattr(item, name) for name in FOLLOWED]
+        if after != before:
+            changed.append(item)
+        if (after[0], after[4]) != (before[0], before[4]):  # product, closed_at
+            spanned.append(item_id)
+    withdrawn = list(Transition.objects.filter(item_id__any=gone))
+    counted = len(added) + len(withdrawn)
+    # First sights counted as stored before the moved and gone items change, then after.
+    refiled = TrackedItem.objects.filter(pk__any=list(moving))
+    if moving:
+        change.add_first_sights(refiled, -1)
+    if gone:
+        counted += change.add_first_sights(TrackedItem.objects.filter(pk__any=gone), -1)
+    TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
+    if moving:
+        change.add_first_sights(refiled, 1)
+    moved = _refile(moving, change)
+    insert_rows(Transition, Row._fields, added)
+    change.add(withdrawn, -1)
+    TrackedItem.objects.filter(pk__any=gone).delete()
+    change.add(added + moved, 1)
+    counts.add(item for item in items.values() if item.item_id in found)
+    return counted, spanned
 
 
 def items_observe(
@@ -175,7 +184,6 @@ def items_observe(
     if not ids:
         return 0
     now = now or timezone.now()
-    found = facts(source, ids)
     with transaction.atomic():
         items = {
             item.item_id: item
@@ -183,40 +191,24 @@ def items_observe(
             .filter(source=source, item_id__any=ids)
             .order_by("item_id")
         }
-        counts = open_counts.Tally()
-        counts.withdraw(items.values())
-        added: list[Row] = []
-        moving: Moving = {}
-        gone = [item for item_id, item in items.items() if item_id not in found]
-        spanned = [item.item_id for item in gone]
-        withdrawn = list(Transition.objects.filter(item_id__any=[item.pk for item in gone]))
-        withdrawn += [row for item in gone for row in first_sight(item)]
-        changed = []
-        for item_id, fact in found.items():
-            if item := items.get(item_id):
-                before = [getattr(item, name) for name in FOLLOWED]
-                added += _follow(item, fact, now, moving)
-                after = [getattr(item, name) for name in FOLLOWED]
-                if after != before:
-                    changed.append(item)
-                if (after[0], after[4]) != (before[0], before[4]):  # product, closed_at
-                    spanned.append(item_id)
-        TrackedItem.objects.bulk_update(changed, FOLLOWED, batch_size=500)
         change = rollups.Change(with_totals=not rebuilding)
-        moved = _refile(moving, change)
-        unseen = {item_id: fact for item_id, fact in found.items() if item_id not in items}
-        first = _first_sight(source, unseen, now)
-        insert_rows(Transition, Row._fields, added)
-        change.add(withdrawn, -1)
-        TrackedItem.objects.filter(pk__any=[item.pk for item in gone]).delete()
-        change.add(added + moved + first, 1)
+        counts = open_counts.Tally()
+        counted, spanned = _observe_tracked(source, items, now, change, counts)
+        unseen = [item_id for item_id in ids if item_id not in items]
+        first_seen = []
+        if unseen:
+            first_seen = items_first_seen(
+                source=source, rows=facts.live(source).filter(pk__any=unseen), now=now
+            )
+        if first_seen:
+            new = TrackedItem.objects.filter(source=source, item_id__any=first_seen)
+            counted += change.add_first_sights(new, 1)
+            counts.add_stored(new)
         change.write()
-        counts.add(item for item in items.values() if item.item_id in found)
-        counts.add_new(source, unseen.values())
         counts.apply()
         if not rebuilding:
-            spans.refresh(source=source, item_ids=spanned + list(unseen))
-    return len(added) + len(first) + len(withdrawn)
+            spans.refresh(source=source, item_ids=spanned + first_seen)
+    return counted
 
 
 def link_observe(*, link_id: int) -> bool:
@@ -277,7 +269,7 @@ def insights_rebuild(*, since: date | None = None) -> dict:
     observed = 0
     for source in Source.values:
         tracked = set(TrackedItem.objects.filter(source=source).values_list("item_id", flat=True))
-        for chunk in _chunks(all_ids(source).iterator(chunk_size=CHUNK)):
+        for chunk in _chunks(facts.all_ids(source).iterator(chunk_size=CHUNK)):
             tracked.difference_update(chunk)
             observed += items_observe(source=source, ids=chunk, rebuilding=True)
         for chunk in _chunks(iter(sorted(tracked))):

@@ -1,16 +1,18 @@
-"""Transitions as they are counted: plain rows of ``Transition``'s columns, and the ones an item's
-first sight counts without storing them.
+"""Transitions as they are counted: plain rows of ``Transition``'s columns.
 
 An item's first sight (new on the day it opened, resolved when first seen closed, the events it
 had when first observed) is kept on its ``TrackedItem`` rather than as transitions, so the items a
-pull sees for the first time write no transition at all. Whatever counts or withdraws an item's
-history counts both: its stored transitions and ``first_sight(item)``.
+pull sees for the first time write no transition at all; ``rollups.first_sights`` counts it in
+SQL. Whatever counts or withdraws an item's history counts both: its stored transitions and its
+first sight.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import NamedTuple
+
+from django.db.models import BigIntegerField, Func
 
 from switchyard.insights.models import Kind, TrackedItem
 
@@ -34,21 +36,7 @@ class Row(NamedTuple):
     seconds: int | None = None
 
 
-class FirstSight(NamedTuple):
-    """The fields of a ``TrackedItem`` its transitions and first sight are counted from."""
-
-    pk: int
-    organization_id: int
-    product_key: int
-    source: str
-    bucket: str
-    opened_at: datetime
-    first_closed_at: datetime | None
-    first_events: int
-    observed_on: date | None
-
-
-def transition(item: FirstSight | TrackedItem, kind: str, day: date, **extra) -> Row:
+def transition(item: TrackedItem, kind: str, day: date, **extra) -> Row:
     return Row(
         item.pk,
         item.organization_id,
@@ -61,16 +49,33 @@ def transition(item: FirstSight | TrackedItem, kind: str, day: date, **extra) ->
     )
 
 
-def resolution(item: FirstSight | TrackedItem, at: datetime) -> Row:
+def resolution(item: TrackedItem, at: datetime) -> Row:
+    """Resolved at ``at``: counted with the whole seconds since it opened (never negative)."""
     seconds = max(0, int((at - item.opened_at).total_seconds()))
     return transition(item, Kind.RESOLVED, day_of(at), seconds=seconds)
 
 
-def first_sight(item: FirstSight | TrackedItem) -> list[Row]:
-    """What an item's first sight counts, under the product and level/priority it has now."""
-    rows = [transition(item, Kind.NEW, day_of(item.opened_at))]
-    if item.first_closed_at is not None:
-        rows.append(resolution(item, item.first_closed_at))
-    if item.first_events:
-        rows.append(transition(item, Kind.EVENTS, item.observed_on, amount=item.first_events))
-    return rows
+class ResolveSeconds(Func):
+    """``resolution``'s seconds in SQL: whole seconds from ``opened`` to ``closed``, never
+    negative (exact to the microsecond on both databases, as Python's are)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, closed, opened):
+        super().__init__(closed, opened)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="GREATEST(0, FLOOR(EXTRACT(EPOCH FROM %(expressions)s)))::bigint",
+            arg_joiner=" - ",
+        )
+
+    def as_sqlite(self, compiler, connection):
+        # Django's own function: the difference in whole microseconds, divided as integers.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="MAX(0, django_timestamp_diff(%(expressions)s) / 1000000)",
+        )
