@@ -82,19 +82,22 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
 
 
 def insert_selected(
-    model: type[models.Model], columns: Sequence[str], rows: models.QuerySet, returning: str
-) -> list:
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: models.QuerySet,
+    returning: Sequence[str],
+) -> list[tuple]:
     """Insert the rows a query selects (``values_list`` in ``columns``' order) into ``model``'s
-    table, without reading them out of the database; the ``returning`` column of each."""
+    table, without reading them out of the database; the ``returning`` columns of each."""
     select, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
-            f" {select} RETURNING {quote(returning)}",
+            f" {select} RETURNING {', '.join(map(quote, returning))}",
             params,
         )
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def insert_rows_skipping_conflicts(

@@ -28,13 +28,18 @@ class _AsArray:
         values = [value for value in dict.fromkeys(self.rhs) if value is not None]
         if not values:
             raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         if all(type(value) is int for value in values):
             # Keys, the usual case: sent as the array's text, one string to quote rather than
-            # thousands of values to prepare and quote one by one.
+            # thousands of values to prepare and quote one by one; and bounded by their range,
+            # which the planner can weigh from the index alone, where the statistics of a table
+            # filling up would have it scan the whole table for a few hundred keys.
             array = "{" + ",".join(map(str, values)) + "}"
-        else:
-            array = [field.get_db_prep_value(value, connection, prepared=True) for value in values]
-        lhs, lhs_params = self.process_lhs(compiler, connection)
+            return (
+                f"({lhs} BETWEEN %s AND %s AND {lhs} = ANY(%s::{db_type}[]))",
+                (*lhs_params, min(values), max(values), *lhs_params, array),
+            )
+        array = [field.get_db_prep_value(value, connection, prepared=True) for value in values]
         return f"{lhs} = ANY(%s::{db_type}[])", (*lhs_params, array)
 
 

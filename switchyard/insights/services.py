@@ -49,11 +49,11 @@ TICKET_KIND = {
 }
 
 
-def items_first_seen(*, source: str, rows: QuerySet, now: datetime) -> list[int]:
+def items_first_seen(*, source: str, rows: QuerySet, now: datetime) -> list[tuple[int, int]]:
     """Source rows (of ``facts.live(source)``) no item tracks yet, inserted as tracked items
     straight from their facts (one ``INSERT ... SELECT``, no row through Python): first observed
     ``now``, their first sight kept on them. Counts nothing (``items_observe`` does, and a bulk
-    fill recomputes); returns their item ids."""
+    fill recomputes); returns their keys and item ids."""
     fact = facts.columns(source)
     closed = Case(
         When(fact["is_open"], then=None),
@@ -78,7 +78,7 @@ def items_first_seen(*, source: str, rows: QuerySet, now: datetime) -> list[int]
         "observed_on": Value(day_of(now), output_field=DateField()),
     }
     return insert_selected(
-        TrackedItem, list(inserted), rows.values_list(*inserted.values()), returning="item_id"
+        TrackedItem, list(inserted), rows.values_list(*inserted.values()), ["id", "item_id"]
     )
 
 
@@ -201,13 +201,15 @@ def items_observe(
                 source=source, rows=facts.live(source).filter(pk__any=unseen), now=now
             )
         if first_seen:
-            new = TrackedItem.objects.filter(source=source, item_id__any=first_seen)
+            # By key: the primary key's index, whatever the table's statistics say (a table a
+            # first pull is filling has none to speak of yet).
+            new = TrackedItem.objects.filter(pk__any=[pk for pk, _ in first_seen])
             counted += change.add_first_sights(new, 1)
             counts.add_stored(new)
         change.write()
         counts.apply()
         if not rebuilding:
-            spans.refresh(source=source, item_ids=spanned + first_seen)
+            spans.refresh(source=source, item_ids=spanned + [item_id for _, item_id in first_seen])
     return counted
 
 
