@@ -13,6 +13,8 @@ from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
+from switchyard.core.bulk import array_parameter
+
 
 class _AsArray:
     """``IN`` written as ``= ANY(%s)`` on PostgreSQL, for a list of values given directly."""
@@ -29,12 +31,11 @@ class _AsArray:
         if not values:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        if all(type(value) is int for value in values):
-            # Keys, the usual case: sent as the array's text, one string to quote rather than
-            # thousands of values to prepare and quote one by one; and bounded by their range,
-            # which the planner can weigh from the index alone, where the statistics of a table
-            # filling up would have it scan the whole table for a few hundred keys.
-            array = "{" + ",".join(map(str, values)) + "}"
+        array = array_parameter(values)
+        if isinstance(array, str):
+            # Integer keys, the usual case, are also bounded by their range, which the planner
+            # weighs from the index alone, where the statistics of a table filling up would have
+            # it scan the whole table for a few hundred keys.
             return (
                 f"({lhs} BETWEEN %s AND %s AND {lhs} = ANY(%s::{db_type}[]))",
                 (*lhs_params, min(values), max(values), *lhs_params, array),
