@@ -104,9 +104,12 @@ class Tally:
         for item in items:
             self._count(item, 1)
 
-    def add_stored(self, items: QuerySet) -> None:
-        """What these items count as stored, summed by the database (a pull's new items)."""
+    def add_stored(self, source: str, items: QuerySet) -> None:
+        """What these items of ``source`` count as stored, summed by the database (a pull's new
+        items)."""
         for kept, totals in zip(KEPT, self.totals, strict=True):
+            if not kept.counts(source):
+                continue
             for row in kept.summed(items):
                 figures = totals[tuple(row[name] for name in kept.key)]
                 for position, name in enumerate(kept.figures):

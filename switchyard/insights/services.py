@@ -205,7 +205,7 @@ def items_observe(
             # first pull is filling has none to speak of yet).
             new = TrackedItem.objects.filter(pk__any=[pk for pk, _ in first_seen])
             counted += change.add_first_sights(new, 1)
-            counts.add_stored(new)
+            counts.add_stored(source, new)
         change.write()
         counts.apply()
         if not rebuilding:
