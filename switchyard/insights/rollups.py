@@ -163,29 +163,33 @@ def first_sights(items: QuerySet, since: date | None = None) -> Iterable[tuple]:
     """What the first sights of ``items`` (``TrackedItem`` rows) count from ``since`` on, per
     daily row: (key, counters, transitions counted). An item's first sight is new on the UTC day
     it opened; resolved on the day of its ``first_closed_at``, with the seconds ``resolution``
-    counts; its ``first_events`` on the day it was first observed."""
-    counted = [
-        (TruncDate("opened_at", tzinfo=UTC), Q(), {"new": Count("pk"), "open_change": Count("pk")}),
-        (
-            TruncDate("first_closed_at", tzinfo=UTC),
-            Q(first_closed_at__isnull=False),
-            {
-                "resolved": Count("pk"),
-                "open_change": -Count("pk"),
-                "resolve_seconds": Sum(ResolveSeconds("first_closed_at", "opened_at")),
-            },
-        ),
-        (F("observed_on"), Q(first_events__gt=0), {"events": Sum("first_events")}),
-    ]
-    for day, which, sums in counted:
-        rows = items.filter(which).annotate(first_day=day)
-        if since is not None:
-            rows = rows.filter(first_day__gte=since)
-        grouped = rows.values(*KEY[:-1], "first_day").annotate(transitions=Count("pk"), **sums)
-        for row in grouped.order_by():
-            key = (*(row[name] for name in KEY[:-1]), row["first_day"])
+    counts; its ``first_events`` on the day it was first observed. One grouped query (by the
+    three days), each group then counted on its days."""
+    groups = items.values(
+        *KEY[:-1],
+        opened=TruncDate("opened_at", tzinfo=UTC),
+        closed=TruncDate("first_closed_at", tzinfo=UTC),
+        observed=F("observed_on"),
+    ).annotate(
+        items=Count("pk"),
+        seconds=Sum(ResolveSeconds("first_closed_at", "opened_at")),
+        events=Sum("first_events"),
+        with_events=Count("pk", filter=Q(first_events__gt=0)),
+    )
+    for group in groups.order_by():
+        key = tuple(group[name] for name in KEY[:-1])
+        n = group["items"]
+        counted = [(group["opened"], {"new": n, "open_change": n}, n)]
+        if group["closed"] is not None:
             # int(): PostgreSQL's sum of bigints is a numeric.
-            yield key, Counter({column: int(row[column]) for column in sums}), row["transitions"]
+            resolved = {"resolved": n, "open_change": -n, "resolve_seconds": int(group["seconds"])}
+            counted.append((group["closed"], resolved, n))
+        if group["with_events"]:
+            events = {"events": int(group["events"])}
+            counted.append((group["observed"], events, group["with_events"]))
+        for day, counters, transitions in counted:
+            if since is None or day >= since:
+                yield (*key, day), Counter(counters), transitions
 
 
 def _recompute_totals() -> None:

@@ -11,6 +11,7 @@ from switchyard.insights.models import DailyRollup, OpenCount, Source, TrackedIt
 from switchyard.insights.rollups import COUNTERS
 from switchyard.insights.services import insights_rebuild
 from switchyard.insights.tests.world import World, rollup_snapshot
+from switchyard.monitoring.tests.factories import SentryIssueFactory
 from switchyard.trackers.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,13 @@ def test_a_first_sight_counts_its_days_and_whole_seconds_and_moves_and_goes_whol
     assert not OpenCount.objects.filter(organization=world.organization).exists()
     assert TrackedItem.objects.get(item_id=undated.pk).first_closed_at == world.now
 
-    issue = world.sentry_issue(0, "error", events=7)
-    assert counted(world, 0)[("sentry", "error", world.now.date())]["events"] == 7
+    issue = SentryIssueFactory(
+        project=world.sentry_projects[0], level="error", first_seen=OPENED, event_count=7
+    )
+    world.observe(Source.SENTRY, [issue.pk])
+    sentry = counted(world, 0)
+    assert sentry[("sentry", "error", opened_day)]["new"] == 1
+    assert sentry[("sentry", "error", world.now.date())]["events"] == 7
 
     kept = rollup_snapshot(world.organization)
     insights_rebuild()
