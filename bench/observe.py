@@ -1,11 +1,13 @@
-"""Benchmark: insights observing a first pull's new Sentry issues, batch by batch, on PostgreSQL.
+"""Benchmark: insights observing a first pull's new Sentry issues, batch by batch.
 
-    .venv/bin/python bench/observe.py [--issues 100000] [--batch 500]
+    .venv/bin/python bench/observe.py [--issues 100000] [--batch 500] [--database postgres|sqlite]
+    .venv/bin/python bench/observe.py --tiny      # seconds, on SQLite: the suite runs this
 
-It migrates a fresh PostgreSQL database and stores ``--issues`` Sentry issues over 36 projects
+It migrates a fresh database and stores ``--issues`` Sentry issues over 36 projects
 (first seen over the last 90 days, two in five resolved, all with events). Then it observes them
 ``--batch`` at a time, as insights' subscriber does after each stored batch of a pull, and prints
-the wall time, this process's CPU (Python and the driver) and the database backend's CPU, with
+the wall time, this process's CPU (Python and the driver; on SQLite, the database's too) and the
+PostgreSQL backend's CPU, with
 the statements that took longest (as Django times them: sent to last row). This isolates what
 bench/pull_sentry.py's ``rollups`` variant adds to a pull, without the fake, the pull and the
 task worker around it. See bench/README.md.
@@ -19,14 +21,22 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from benchlib import load_average, postgres_database, setup_django
+from benchlib import DATABASES, load_average, setup_django
 
 PROJECTS = 36
 SHOWN = 8
 
 
-def backend_cpu(pid: int) -> float:
-    """CPU seconds used so far by one PostgreSQL backend (a process of this machine)."""
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a process of this
+    machine); 0 on SQLite, which runs in this process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -72,20 +82,18 @@ def measure(issues: int, batch: int) -> None:
     from switchyard.insights.services import items_observe
 
     ids = store_issues(issues)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
     statements: Counter[str] = Counter()
-    backend, python, wall = backend_cpu(pid), time.process_time(), time.perf_counter()
+    backend, python, wall = backend_cpu(), time.process_time(), time.perf_counter()
     for start in range(0, len(ids), batch):
         with CaptureQueriesContext(connection) as captured:
             items_observe(source="sentry", ids=ids[start : start + batch])
         for query in captured.captured_queries:
             statements[" ".join(str(query["sql"]).split())[:80]] += float(query["time"])
     wall, python = time.perf_counter() - wall, time.process_time() - python
-    backend = backend_cpu(pid) - backend
-    print(f"{issues:,} new Sentry issues observed {batch} at a time:")
-    print(f"  wall {wall:.2f} s, this process's CPU {python:.2f} s, PostgreSQL's {backend:.2f} s")
+    backend = backend_cpu() - backend
+    print(f"{issues:,} new Sentry issues observed {batch} at a time ({connection.vendor}):")
+    spent = f"  wall {wall:.2f} s, this process's CPU {python:.2f} s"
+    print(spent + (f", PostgreSQL's {backend:.2f} s" if connection.vendor == "postgresql" else ""))
     print("  longest statements, summed over every observation:")
     for sql, seconds in statements.most_common(SHOWN):
         print(f"  {seconds:7.3f} s  {sql}")
@@ -96,8 +104,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--database", choices=sorted(DATABASES), default="postgres")
+    parser.add_argument("--tiny", action="store_true", help="1,000 issues on SQLite")
     args = parser.parse_args()
-    with postgres_database() as url:
+    if args.tiny:
+        args.issues, args.database = 1000, "sqlite"
+    with DATABASES[args.database]() as url:
         if url is None:
             raise SystemExit("PostgreSQL does not answer on 127.0.0.1:5432")
         setup_django(url)

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
         ("propagation.py", [], ["Jira done -> Sentry resolved over 3 changes", "p95"]),
         ("pull_sentry.py", [], ["pull issues/s", "ratio", "% rollups"]),
         ("pull_sentry.py", ["--workers", "1"], ["workers", "% bare"]),
+        ("observe.py", [], ["new Sentry issues observed 500 at a time", "longest statements"]),
     ],
 )
 def test_a_tiny_run_prints_its_figures_with_the_load_average(script, options, figures):
