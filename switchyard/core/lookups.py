@@ -9,7 +9,7 @@ anyway, so the two read the same rows the same way; on other databases ``any`` i
 from __future__ import annotations
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Field, ForeignObject
+from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
@@ -47,6 +47,16 @@ class _AsArray:
 @Field.register_lookup
 class AnyOf(_AsArray, In):
     """``field__any=values``."""
+
+    def get_prep_lookup(self):
+        # An integer field prepares an int as itself: thousands of keys skip the call per value.
+        if (
+            isinstance(self.lhs.output_field, IntegerField)
+            and isinstance(self.rhs, list | tuple)
+            and all(type(value) is int for value in self.rhs)
+        ):
+            return list(self.rhs)
+        return super().get_prep_lookup()
 
 
 @ForeignObject.register_lookup

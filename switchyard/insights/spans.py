@@ -56,6 +56,8 @@ def _tracked(source: str, item_ids: Iterable[int]) -> dict[int, tuple]:
 
 def _write(links: list[tuple]) -> int:
     """Spans of these links (id, ticket, issue, made at, organization) rewritten from the items."""
+    if not links:
+        return 0
     LinkSpan.objects.filter(link_id__any=[link[0] for link in links]).delete()
     tickets = _tracked(Source.TICKET, (link[1] for link in links))
     issues = _tracked(Source.SENTRY, (link[2] for link in links))
