@@ -20,17 +20,12 @@ OPENED = datetime(2026, 3, 1, 23, 30, 0, 900_000, tzinfo=UTC)
 
 
 def closed_ticket(world: World, resolved_at: datetime | None) -> Ticket:
-    world.counter += 1
-    return Ticket.objects.create(
-        connection=world.jira,
-        tracker_project=world.tracker_projects[0],
-        external_id=f"closed-{world.counter}",
-        key=f"P-{world.counter}",
-        url="https://jira.test/browse/P",
-        summary="Closed before we looked",
+    return world.ticket(
+        0,
+        "high",
+        observed=False,
         status="Done",
         status_category="done",
-        priority="High",
         remote_created_at=OPENED,
         remote_updated_at=OPENED,
         resolved_at=resolved_at,

@@ -77,22 +77,28 @@ class World:
 
     # -- tickets -------------------------------------------------------------------------------
 
-    def ticket(self, project: int, priority: str) -> Ticket:
+    def ticket(self, project: int, priority: str, *, observed: bool = True, **fields) -> Ticket:
+        """A ticket as a sync stores it (``fields`` over an open one made now), observed unless
+        ``observed`` is false."""
         self.counter += 1
         ticket = Ticket.objects.create(
-            connection=self.jira,
-            tracker_project=self.tracker_projects[project],
-            external_id=f"t{self.counter}",
-            key=f"P-{self.counter}",
-            url="https://jira.test/browse/P",
-            summary="Broken",
-            status="To Do",
-            status_category="todo",
-            priority=priority.title(),
-            remote_created_at=self.now,
-            remote_updated_at=self.now,
+            **{
+                "connection": self.jira,
+                "tracker_project": self.tracker_projects[project],
+                "external_id": f"t{self.counter}",
+                "key": f"P-{self.counter}",
+                "url": "https://jira.test/browse/P",
+                "summary": "Broken",
+                "status": "To Do",
+                "status_category": "todo",
+                "priority": priority.title(),
+                "remote_created_at": self.now,
+                "remote_updated_at": self.now,
+                **fields,
+            }
         )
-        self.observe(Source.TICKET, [ticket.pk])
+        if observed:
+            self.observe(Source.TICKET, [ticket.pk])
         return ticket
 
     def ticket_set(self, ticket_id: int, category: str) -> None:
