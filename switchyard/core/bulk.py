@@ -1,5 +1,6 @@
 """Rows written from plain tuples, for the hot paths where building a model instance per row
-costs more than the database does: ``COPY`` on PostgreSQL, multi-row ``INSERT`` elsewhere.
+costs more than the database does: ``COPY`` on PostgreSQL, multi-row ``INSERT`` elsewhere; or
+straight from a query's rows (``insert_selected``), which never leave the database.
 
 Nothing here validates: the caller passes column values ready to store, in column order. The
 statements go through Django's connection (its transaction), but a ``COPY`` is not a query

@@ -84,9 +84,9 @@ def all_ids(source: str):
     return live(source).order_by("pk").values_list("pk", flat=True)
 
 
-def _key(name: str) -> Expression:
-    """A nullable foreign key as a key, 0 for none."""
-    return Coalesce(name, Value(0), output_field=BigIntegerField())
+def _key(value: str | Expression) -> Expression:
+    """A nullable foreign key (a field's name, or a subquery) as a key, 0 for none."""
+    return Coalesce(value, Value(0), output_field=BigIntegerField())
 
 
 def _condition(q: Q) -> Expression:
